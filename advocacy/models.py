@@ -1,0 +1,639 @@
+"""WHAT and WHEN: topics, goals and endorsements, meetings, follow-ups, reminders."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.history import tracked
+from crm.models import Contact, Municipality, Organisation, Role, Tag
+
+# --- Topics and goals ------------------------------------------------------------------------
+
+
+class TopicStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    PAUSED = "paused", _("paused")
+    CLOSED = "closed", _("closed")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("low")
+    NORMAL = 2, _("normal")
+    HIGH = 3, _("high")
+
+
+@tracked()
+class Topic(models.Model):
+    """A lobbying theme, e.g. transport links or integration of newcomers."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_topics",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=TopicStatus.choices, default=TopicStatus.ACTIVE
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    municipalities = models.ManyToManyField(
+        Municipality, verbose_name=_("municipalities concerned"), blank=True, related_name="topics"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="topics")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-priority", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TopicStatus.values), name="topic_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="topic_priority_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    ACTIVE = "active", _("active")
+    ACHIEVED = "achieved", _("achieved")
+    DROPPED = "dropped", _("dropped")
+
+
+@tracked()
+class Goal(models.Model):
+    """A concrete, dated objective under a topic; may be a joint position of municipalities."""
+
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("topic"),
+        on_delete=models.PROTECT,  # a topic with goals is closed, not deleted
+        related_name="goals",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=GoalStatus.choices, default=GoalStatus.PROPOSED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_goals",
+    )
+    endorsing_municipalities = models.ManyToManyField(
+        Municipality,
+        through="GoalEndorsement",
+        verbose_name=_("endorsing municipalities"),
+        blank=True,
+        related_name="endorsed_goals",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["target_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=GoalStatus.values), name="goal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="goal_progress_percent"
+            ),
+            models.UniqueConstraint(fields=["topic", "title"], name="goal_title_unique_per_topic"),
+        ]
+        indexes = [
+            models.Index(fields=["topic", "status"], name="goal_topic_status"),
+            models.Index(fields=["owner", "status"], name="goal_owner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (GoalStatus.PROPOSED, GoalStatus.ACTIVE)
+
+
+class EndorsementState(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    ENDORSED = "endorsed", _("endorsed")
+    DECLINED = "declined", _("declined")
+
+
+@tracked()
+class GoalEndorsement(models.Model):
+    """One municipality's position on a joint goal, as decided by one of its bodies."""
+
+    goal = models.ForeignKey(
+        Goal, verbose_name=_("goal"), on_delete=models.CASCADE, related_name="endorsements"
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="endorsements",
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=EndorsementState.choices,
+        default=EndorsementState.PROPOSED,
+    )
+    deciding_body = models.CharField(
+        _("deciding body"), max_length=100, blank=True, help_text=_("e.g. kunnanhallitus")
+    )
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    minutes_reference = models.CharField(
+        _("minutes reference"), max_length=100, blank=True, help_text=_("e.g. KH 12.3.2026 § 45")
+    )
+
+    class Meta:
+        verbose_name = _("endorsement")
+        verbose_name_plural = _("endorsements")
+        ordering = ["goal", "municipality__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal", "municipality"],
+                name="endorsement_one_per_municipality",
+                violation_error_message=_("This municipality already has a position on the goal."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=EndorsementState.values), name="endorsement_state_valid"
+            ),
+            # A decided position (endorsed or declined) records when it was decided.
+            models.CheckConstraint(
+                condition=Q(state=EndorsementState.PROPOSED) | Q(decision_date__isnull=False),
+                name="endorsement_decision_dated",
+                violation_error_message=_("Give the decision date of an endorsement or a refusal."),
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "state"], name="endorsement_muni_state")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.get_state_display()}"
+
+
+class GoalProgress(models.Model):
+    """An entry of a goal's progress trail: a status or percentage change with a note.
+
+    Append-only by design (written by `advocacy.services.record_goal_progress`).
+    """
+
+    goal = models.ForeignKey(
+        Goal, verbose_name=_("goal"), on_delete=models.CASCADE, related_name="progress_trail"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=20, choices=GoalStatus.choices)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("progress entry")
+        verbose_name_plural = _("progress trail")
+        ordering = ["goal", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=GoalStatus.values), name="goal_progress_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="goal_progress_entry_percent"
+            ),
+        ]
+        indexes = [models.Index(fields=["goal", "-created_at"], name="goal_progress_goal_time")]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.progress} %"
+
+
+# --- Meetings --------------------------------------------------------------------------------
+
+
+class MeetingKind(models.TextChoices):
+    """Contact methods of the Finnish transparency register, plus events."""
+
+    IN_PERSON = "in_person", _("face-to-face meeting")
+    ONLINE = "online", _("online meeting")
+    PHONE = "phone", _("phone call")
+    EMAIL = "email", _("e-mail")
+    TEXT_MESSAGE = "text_message", _("text message")
+    SOCIAL_MEDIA = "social_media", _("messaging or social media")
+    EVENT = "event", _("event")
+    OTHER = "other", _("other")
+
+
+class Visibility(models.TextChoices):
+    JOINT = "joint", _("all six municipalities")
+    MUNICIPALITY = "municipality", _("my municipality and the coordinator")
+    RESTRICTED = "restricted", _("participants only")
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MeetingQuerySet:
+        """The meetings `user` may see (DESIGN.md, "Who may see and do what").
+
+        joint: everyone signed in. municipality: users of the meeting's municipality and
+        coordinators. restricted: the author and the listed participants only. The author and
+        our participants always see their own meetings.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        is_participant = Exists(
+            Meeting.our_participants.through.objects.filter(
+                meeting_id=OuterRef("pk"), user_id=user.pk
+            )
+        )
+        if user.role == Role.COORDINATOR:
+            same_municipality = Q(visibility=Visibility.MUNICIPALITY)
+        elif user.municipality_id is not None:
+            same_municipality = Q(
+                visibility=Visibility.MUNICIPALITY, municipality_id=user.municipality_id
+            )
+        else:
+            same_municipality = Q(pk__in=[])
+        return self.filter(
+            Q(visibility=Visibility.JOINT)
+            | same_municipality
+            | Q(author_id=user.pk)
+            | is_participant
+        )
+
+    def with_contact(self, contact: Contact) -> MeetingQuerySet:
+        return self.filter(
+            Exists(MeetingContact.objects.filter(meeting_id=OuterRef("pk"), contact=contact))
+        )
+
+    def for_list(self) -> MeetingQuerySet:
+        return self.select_related("author", "municipality").prefetch_related("topics")
+
+    def for_timeline(self) -> MeetingQuerySet:
+        return (
+            self.for_list()
+            .prefetch_related("contacts", "our_participants")
+            .order_by("-occurred_at", "-id")
+        )
+
+
+@tracked()
+class Meeting(models.Model):
+    """An interaction: a meeting, call, message or event, and what came of it."""
+
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.IN_PERSON
+    )
+    title = models.CharField(_("title"), max_length=200)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    outcomes = models.TextField(_("outcomes"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.JOINT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,  # the record of who logged a meeting is never lost
+        related_name="authored_meetings",
+    )
+    # The author's municipality when the meeting was logged: "municipality" visibility follows
+    # it, so a meeting does not move when its author moves.
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        null=True,
+        blank=True,
+    )
+    our_participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our participants"),
+        blank=True,
+        related_name="attended_meetings",
+    )
+    contacts = models.ManyToManyField(
+        Contact,
+        through="MeetingContact",
+        verbose_name=_("their participants"),
+        blank=True,
+        related_name="meetings",
+    )
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations"), blank=True, related_name="meetings"
+    )
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="meetings"
+    )
+    goals = models.ManyToManyField(
+        Goal, verbose_name=_("goals"), blank=True, related_name="meetings"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MeetingKind.values), name="meeting_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="meeting_visibility_valid"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="meeting_title_present"),
+        ]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="meeting_occurred"),
+            models.Index(fields=["municipality", "-occurred_at"], name="meeting_municipality_time"),
+            models.Index(fields=["author", "-occurred_at"], name="meeting_author_time"),
+            models.Index(fields=["visibility", "-occurred_at"], name="meeting_visibility_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@tracked()
+class MeetingContact(models.Model):
+    """A contact who took part in a meeting."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="contact_links")
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,  # contacts are anonymised, never deleted from a meeting record
+        related_name="meeting_links",
+    )
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "contact"], name="meeting_contact_unique"),
+        ]
+        indexes = [models.Index(fields=["contact", "meeting"], name="meeting_contact_by_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} @ {self.meeting}"
+
+
+# --- Follow-ups ------------------------------------------------------------------------------
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FollowUpQuerySet:
+        """Follow-ups of visible meetings, of goals (shared directory), and one's own."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        visible_meetings = Meeting.objects.visible_to(user).filter(pk=OuterRef("meeting_id"))
+        return self.filter(
+            Q(meeting__isnull=True)
+            | Exists(visible_meetings)
+            | Q(assignee_id=user.pk)
+            | Q(created_by_id=user.pk)
+        )
+
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(status=FollowUpStatus.OPEN)
+
+    def overdue(self, today=None) -> FollowUpQuerySet:
+        return self.open().filter(due_date__lt=today or timezone.localdate())
+
+    def for_list(self) -> FollowUpQuerySet:
+        return self.select_related("assignee", "meeting", "goal")
+
+
+@tracked()
+class FollowUp(models.Model):
+    """An action arising from a meeting or a goal, owned by one user, due on a date."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    goal = models.ForeignKey(
+        Goal,
+        verbose_name=_("goal"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    description = models.TextField(_("description"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,  # reassign before removing a user
+        related_name="assigned_follow_ups",
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    completion_note = models.TextField(_("completion note"), blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(meeting__isnull=False) | Q(goal__isnull=False),
+                name="follow_up_has_origin",
+                violation_error_message=_("A follow-up arises from a meeting or a goal."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=FollowUpStatus.OPEN) | Q(completed_at__isnull=False),
+                name="follow_up_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""), name="follow_up_description_present"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["assignee", "due_date"],
+                condition=Q(status=FollowUpStatus.OPEN),
+                name="follow_up_open_by_assignee",
+            ),
+            models.Index(fields=["status", "due_date"], name="follow_up_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == FollowUpStatus.OPEN and self.due_date < timezone.localdate()
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    FOLLOW_UP_DUE = "follow_up_due", _("follow-up due")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("follow-up overdue")
+    ESCALATION = "escalation", _("overdue follow-up escalated")
+    WEEKLY_DIGEST = "weekly_digest", _("weekly digest")
+    STALE_CONTACT = "stale_contact", _("decision-maker not met lately")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    IN_APP = "in_app", _("in-app notification")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Reminder(models.Model):
+    """One planned notification. Reminders are rows, never long countdowns in a broker."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    follow_up = models.ForeignKey(
+        FollowUp,
+        verbose_name=_("follow-up"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    # Tells apart planned reminders of one kind and target ("day-before", a digest week).
+    key = models.CharField(_("key"), max_length=100, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="reminder_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ReminderState.values), name="reminder_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ReminderState.SENT) | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+            # One planned notification per thing, recipient, channel and occasion: re-planning
+            # updates the row instead of adding a second one.
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "channel", "follow_up", "contact", "key"],
+                name="reminder_unique_plan",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state=ReminderState.PENDING),
+                name="reminder_pending_due",
+            ),
+            models.Index(fields=["state", "due_at"], name="reminder_state_due"),
+            models.Index(fields=["recipient", "-due_at"], name="reminder_recipient_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_state_display()})"

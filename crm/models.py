@@ -1,0 +1,482 @@
+"""WHO: municipalities, users and roles, organisations, contacts, networks, tags."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from crm.history import tracked
+from crm.validators import validate_business_id
+
+
+class Municipality(models.Model):
+    """One of the six, or the joint organisation (SavoGrow) itself."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    # Statistics Finland's three-digit municipality code; the joint organisation has none.
+    code = models.CharField(
+        _("municipality code"), max_length=3, unique=True, null=True, blank=True
+    )
+    is_joint_organisation = models.BooleanField(_("joint organisation"), default=False)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["is_joint_organisation", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_joint_organisation=True) | Q(code__regex=r"^[0-9]{3}$"),
+                name="municipality_code_three_digits",
+                violation_error_message=_("A municipality needs a three-digit code."),
+            ),
+            models.UniqueConstraint(
+                fields=["is_joint_organisation"],
+                condition=Q(is_joint_organisation=True),
+                name="municipality_one_joint_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    TRUSTEE = "trustee", _("elected official")
+    STAFF = "staff", _("staff")
+    COORDINATOR = "coordinator", _("coordinator")
+    ADMIN = "admin", _("administrator")
+
+
+class Language(models.TextChoices):
+    FINNISH = "fi", _("Finnish")
+    ENGLISH = "en", _("English")
+
+
+# Passwords and sign-in times are not history: they would put secrets in the history table.
+@tracked(exclude=["password", "last_login"])
+class User(AbstractUser):
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,  # users are moved, not deleted with their municipality
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=Q(language__in=Language.values), name="user_language_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "role"], name="user_municipality_role")]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    MINISTRY = "ministry", _("ministry")
+    AGENCY = "agency", _("government agency")
+    REGIONAL_COUNCIL = "regional_council", _("regional council")
+    WELLBEING_COUNTY = "wellbeing_county", _("wellbeing services county")
+    PARLIAMENT = "parliament", _("parliament")
+    PARTY = "party", _("political party")
+    COMPANY = "company", _("company")
+    ASSOCIATION = "association", _("association")
+    MEDIA = "media", _("media")
+    MUNICIPALITY = "municipality", _("municipality")
+    OTHER = "other", _("other")
+
+
+@tracked()
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=OrganisationKind.choices, default=OrganisationKind.OTHER
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        on_delete=models.SET_NULL,  # a unit survives its parent's removal as a top-level one
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    website = models.URLField(_("website"), blank=True)
+    business_id = models.CharField(
+        _("business ID"),
+        max_length=9,
+        blank=True,
+        validators=[validate_business_id],
+        help_text=_("Finnish business ID (Y-tunnus), e.g. 1234567-8."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("located in"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organisations",
+    )
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), blank=True, related_name="organisations"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["business_id"],
+                condition=~Q(business_id=""),
+                name="organisation_business_id_unique",
+                violation_error_message=_("An organisation with this business ID already exists."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="organisation_not_own_parent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "kind"], name="organisation_municipality_kind"),
+            models.Index(Upper("name"), name="organisation_name_upper"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InfluenceLevel(models.IntegerChoices):
+    LOW = 1, _("low")
+    MEDIUM = 2, _("medium")
+    HIGH = 3, _("high")
+    KEY = 4, _("key decision-maker")
+
+
+class LawfulBasis(models.TextChoices):
+    PUBLIC_TASK = "public_task", _("public task")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("legitimate interest")
+    CONSENT = "consent", _("consent")
+    LEGAL_OBLIGATION = "legal_obligation", _("legal obligation")
+
+
+class ContactQuerySet(models.QuerySet):
+    def active(self) -> ContactQuerySet:
+        return self.filter(archived_at__isnull=True, anonymised_at__isnull=True)
+
+    def decision_makers(self) -> ContactQuerySet:
+        return self.filter(is_decision_maker=True)
+
+    def not_met_since(self, moment) -> ContactQuerySet:
+        return self.filter(Q(last_interaction_at__lt=moment) | Q(last_interaction_at__isnull=True))
+
+    def for_list(self) -> ContactQuerySet:
+        return self.select_related("organisation", "municipality").prefetch_related("tags")
+
+
+@tracked()
+class Contact(models.Model):
+    """A person we influence or work with, inside or outside the six municipalities."""
+
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,  # the person stays when an organisation record goes
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        help_text=_("The municipality the person lives in or mainly works for, if any."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    secondary_email = models.EmailField(_("secondary e-mail"), blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    mobile_phone = PhoneNumberField(_("mobile phone"), blank=True)
+    is_decision_maker = models.BooleanField(_("decision-maker"), default=False)
+    influence_level = models.PositiveSmallIntegerField(
+        _("influence level"), choices=InfluenceLevel.choices, default=InfluenceLevel.MEDIUM
+    )
+    # Alert the relationship owners when nobody has met this person for this many days;
+    # empty means the default for the influence level.
+    stale_after_days = models.PositiveIntegerField(
+        _("alert when not met in (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+    relationship_owners = models.ManyToManyField(
+        User, verbose_name=_("relationship owners"), blank=True, related_name="owned_contacts"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
+    notes = models.TextField(_("notes"), blank=True)
+    lawful_basis = models.CharField(
+        _("lawful basis of processing"),
+        max_length=30,
+        choices=LawfulBasis.choices,
+        default=LawfulBasis.PUBLIC_TASK,
+    )
+    # Derived: the latest meeting with this person, kept current by advocacy's services.
+    last_interaction_at = models.DateTimeField(_("last met"), null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(influence_level__in=InfluenceLevel.values),
+                name="contact_influence_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(lawful_basis__in=LawfulBasis.values),
+                name="contact_lawful_basis_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_after_days__isnull=True) | Q(stale_after_days__gte=1),
+                name="contact_stale_after_days_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation"], name="contact_organisation"),
+            models.Index(fields=["municipality", "last_name"], name="contact_municipality_name"),
+            models.Index(Upper("last_name"), Upper("first_name"), name="contact_name_upper"),
+            models.Index(
+                fields=["last_interaction_at"],
+                condition=Q(is_decision_maker=True, anonymised_at__isnull=True),
+                name="contact_dm_last_met",
+            ),
+            models.Index(Lower("email"), name="contact_email_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    def archive(self) -> None:
+        self.archived_at = timezone.now()
+        self.save(update_fields=["archived_at", "updated_at"])
+
+
+@tracked()
+class ContactPosition(models.Model):
+    """A position a contact held over time, e.g. an MP's term or a job at a ministry."""
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="positions"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,  # a past position keeps its organisation
+        null=True,
+        blank=True,
+        related_name="positions",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["contact", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="contact_position_ends_after_start",
+                violation_error_message=_("A position cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.organisation})" if self.organisation_id else self.title
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None or self.end_date >= timezone.localdate()
+
+
+class NetworkKind(models.TextChoices):
+    COMMITTEE = "committee", _("committee or working group")
+    FORUM = "forum", _("regional forum")
+    ELECTORAL_DISTRICT = "electoral_district", _("MPs of the electoral district")
+    PROJECT = "project", _("project")
+    OTHER = "other", _("other")
+
+
+@tracked()
+class Network(models.Model):
+    """A named group of contacts and organisations: a committee, a forum, the district's MPs."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=NetworkKind.choices, default=NetworkKind.OTHER
+    )
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        User,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_networks",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("network")
+        verbose_name_plural = _("networks")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NetworkKind.values), name="network_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@tracked()
+class NetworkMembership(models.Model):
+    """A contact or an organisation in a network, with its role there."""
+
+    network = models.ForeignKey(
+        Network, verbose_name=_("network"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    since = models.DateField(_("member since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["network", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(contact__isnull=False, organisation__isnull=True)
+                    | Q(contact__isnull=True, organisation__isnull=False)
+                ),
+                name="membership_contact_xor_organisation",
+                violation_error_message=_("A member is either a contact or an organisation."),
+            ),
+            models.UniqueConstraint(
+                fields=["network", "contact"],
+                condition=Q(contact__isnull=False),
+                name="membership_one_per_contact",
+                violation_error_message=_("This contact is already a member of the network."),
+            ),
+            models.UniqueConstraint(
+                fields=["network", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="membership_one_per_organisation",
+                violation_error_message=_("This organisation is already a member of the network."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact"], name="membership_contact"),
+            models.Index(fields=["organisation"], name="membership_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        member = self.contact if self.contact_id else self.organisation
+        return f"{member} – {self.network}"
