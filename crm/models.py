@@ -223,7 +223,9 @@ class ContactQuerySet(models.QuerySet):
         return self.select_related("organisation", "municipality").prefetch_related("tags")
 
 
-@tracked()
+# last_interaction_at is derived from meetings (whose own history records them), so a change
+# of it alone is no event.
+@tracked(exclude=["last_interaction_at"])
 class Contact(models.Model):
     """A person we influence or work with, inside or outside the six municipalities."""
 
