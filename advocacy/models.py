@@ -51,6 +51,16 @@ class Topic(models.Model):
         Municipality, verbose_name=_("municipalities concerned"), blank=True, related_name="topics"
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="topics")
+    # The transparency register describes each topic in 50-600 characters or by the number of a
+    # Government project (hankenumero); see advocacy/transparency.py.
+    register_subject = models.TextField(
+        _("subject in the transparency register"),
+        blank=True,
+        help_text=_("50–600 characters; the description is used when empty."),
+    )
+    government_project = models.CharField(
+        _("Government project number"), max_length=50, blank=True, help_text=_("e.g. VN/1234/2026")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -545,6 +555,7 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("overdue follow-up escalated")
     WEEKLY_DIGEST = "weekly_digest", _("weekly digest")
     STALE_CONTACT = "stale_contact", _("decision-maker not met lately")
+    TRANSPARENCY_DISCLOSURE = "transparency_disclosure", _("transparency register disclosure due")
 
 
 class Channel(models.TextChoices):
@@ -759,3 +770,46 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"
+
+
+# --- Calendar feeds --------------------------------------------------------------------------
+
+
+class CalendarFeedTokenQuerySet(models.QuerySet):
+    def active(self) -> CalendarFeedTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's calendar subscription URL. Revoking it ends the subscription.
+
+    Only a SHA-256 digest of the secret is stored: the URL is shown once, when it is made, and
+    a copy of the database gives no one a working feed URL.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_tokens",
+    )
+    token_digest = models.CharField(_("token digest"), max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = CalendarFeedTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="calendar_feed_user")]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.user} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
