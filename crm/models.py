@@ -309,7 +309,9 @@ class Contact(models.Model):
         max_length=20,
         choices=RegisterRole.choices,
         default=RegisterRole.OTHER,
-        help_text=_("MPs, ministers and top officials are reported by name, others by organisation."),
+        help_text=_(
+            "MPs, ministers and top officials are reported by name, others by organisation."
+        ),
     )
     # Derived: the latest meeting with this person, kept current by advocacy's services.
     last_interaction_at = models.DateTimeField(_("last met"), null=True, blank=True, editable=False)
@@ -624,7 +626,9 @@ class ImportBatch(models.Model):
         verbose_name_plural = _("imports")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=ImportKind.values), name="import_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ImportKind.values), name="import_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=ImportState.values), name="import_state_valid"
             ),
