@@ -73,8 +73,13 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
                     v = _safe(str(v))
                 values.append(v)
             ws.append(values)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, datetime.datetime):
+                    cell.number_format = "d.m.yyyy h:mm"
+                elif isinstance(cell.value, datetime.date):
+                    cell.number_format = "d.m.yyyy"
         for column in ws.columns:
-            width = max((len(_text(c.value)) for c in column), default=8)
+            width = max((len(str(c.value or "")) for c in column), default=8)
             ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
     out = io.BytesIO()
     workbook.save(out)
