@@ -23,7 +23,15 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from crm.models import AccessLog, AccessPurpose, Contact, ImportBatch, Organisation, User
+from crm.models import (
+    AccessLog,
+    AccessPurpose,
+    Contact,
+    ImportBatch,
+    ImportState,
+    Organisation,
+    User,
+)
 
 # --- Access log ------------------------------------------------------------------------------
 
@@ -195,6 +203,16 @@ def _words(value: str) -> str:
     return r"\s+".join(re.escape(w) for w in value.split())
 
 
+def _surname(value: str) -> str:
+    """The last name with its Finnish inflections: a -nen name inflects on the stem -s-
+    (Virtanen, Virtasen, Virtaselle); other names take endings (Koski, Koskinen is another)."""
+    words = value.split()
+    if words and len(words[-1]) > 4 and words[-1].lower().endswith("nen"):
+        stem = _words(" ".join(words[:-1] + [words[-1][:-3]]))
+        return rf"{stem}(?:nen|s\w*)"
+    return rf"{_words(value)}\w*"
+
+
 def identity_patterns(contact: Contact) -> IdentityPatterns:
     everywhere = [re.escape(e) for e in (contact.email, contact.secondary_email) if e]
     for number in (contact.phone, contact.mobile_phone):
@@ -205,9 +223,12 @@ def identity_patterns(contact: Contact) -> IdentityPatterns:
     related = []
     first, last = contact.first_name.strip(), contact.last_name.strip()
     if first and last:
-        related += [rf"{_words(first)}\s+{_words(last)}", rf"{_words(last)},?\s+{_words(first)}"]
+        related += [
+            rf"{_words(first)}\s+{_surname(last)}",
+            rf"{_surname(last)},?\s+{_words(first)}",
+        ]
     if len(last) >= 3:
-        related.append(_words(last))
+        related.append(_surname(last))
     return IdentityPatterns(everywhere=tuple(everywhere), related=tuple(related))
 
 
@@ -298,6 +319,8 @@ def scrub_directory(contact: Contact, patterns: IdentityPatterns) -> int:
     context_model = apps.get_model("pghistory", "Context")
     changed = scrub_text(
         [
+            # A preview that names the person is about them (or a namesake: they upload again).
+            ImportBatch.objects.filter(state=ImportState.PREVIEWED),
             apps.get_model("crm", "ContactEvent").objects.filter(pgh_obj_id=contact.pk),
             apps.get_model("crm", "ContactPositionEvent").objects.filter(contact_id=contact.pk),
             contact.positions.all(),
