@@ -31,6 +31,7 @@ MEETING_LENGTH = datetime.timedelta(hours=1)
 # How far back the feed reaches; calendar clients fetch the whole feed on every refresh.
 FEED_HISTORY = datetime.timedelta(days=365)
 PRODID = "-//SavoGrow//Kuusikko//FI"
+FEED_USE_PERIOD = datetime.timedelta(hours=1)
 
 
 def _digest(token: str) -> str:
@@ -52,10 +53,11 @@ def revoke_feed_token(*, feed: CalendarFeedToken, by: User) -> None:
     )
 
 
-def user_for_token(secret: str) -> User | None:
-    """The active owner of an unrevoked token, or None. Marks the token used (cheaply)."""
+def use_feed_token(secret: str) -> tuple[User | None, bool]:
+    """The active owner of an unrevoked token (or None), and whether this use starts a new
+    hour of use. `last_used_at` is written at most hourly: calendar clients poll often."""
     if not secret or len(secret) > 100:
-        return None
+        return None, False
     feed = (
         CalendarFeedToken.objects.active()
         .select_related("user")
@@ -63,11 +65,16 @@ def user_for_token(secret: str) -> User | None:
         .first()
     )
     if feed is None:
-        return None
+        return None, False
     now = timezone.now()
-    if feed.last_used_at is None or now - feed.last_used_at > datetime.timedelta(hours=1):
+    if feed.last_used_at is None or now - feed.last_used_at > FEED_USE_PERIOD:
         CalendarFeedToken.objects.filter(pk=feed.pk).update(last_used_at=now)
-    return feed.user
+        return feed.user, True
+    return feed.user, False
+
+
+def user_for_token(secret: str) -> User | None:
+    return use_feed_token(secret)[0]
 
 
 def feed_meetings(user: User, now: datetime.datetime | None = None):

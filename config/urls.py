@@ -7,6 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Traceability: reports, history, register, briefings, calendars, import, personal data.
+    path("", include("advocacy.trace_urls")),
 ]
 
 if settings.DEBUG:

@@ -12,15 +12,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pghistory
 import phonenumbers
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.models import (
@@ -29,6 +32,7 @@ from crm.models import (
     Contact,
     ImportBatch,
     ImportState,
+    LawfulBasis,
     Organisation,
     User,
 )
@@ -129,6 +133,21 @@ def contact_directory_data(contact: Contact) -> dict[str, Any]:
             for a in AccessLog.objects.about(contact.pk).select_related("user")
         ],
     }
+
+
+# --- Lawful basis ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_lawful_basis(*, contact: Contact, lawful_basis: str, by: User) -> Contact:
+    """Record on what basis the person's data is processed (usually the public task)."""
+    if lawful_basis not in LawfulBasis.values:
+        raise ValidationError({"lawful_basis": _("Choose a lawful basis.")})
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    contact.lawful_basis = lawful_basis
+    with pghistory.context(user=by.pk, action="set_lawful_basis"):
+        contact.save(update_fields=["lawful_basis", "updated_at"])
+    return contact
 
 
 # --- Retention review ------------------------------------------------------------------------

@@ -741,9 +741,10 @@ class StalePreviewError(Exception):
 
 
 @transaction.atomic
-def apply_import(*, batch: ImportBatch, by: User) -> ImportPlan:
+def apply_import(*, batch: ImportBatch, by: User, expected_digest: str = "") -> ImportPlan:
     """Write the previewed plan, all rows or none. Refuses when the plan is no longer the one
-    previewed (someone changed the directory in between)."""
+    the user saw (someone changed the directory in between): `expected_digest` is the digest
+    of the plan shown to them, by default the one computed at upload."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.created_by_id != by.pk or not can_edit_directory(by):
         raise PermissionDenied(_("You may not apply this import."))
@@ -753,7 +754,7 @@ def apply_import(*, batch: ImportBatch, by: User) -> ImportPlan:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
     plan = batch_plan(batch)
-    if plan.digest() != batch.plan_digest:
+    if plan.digest() != (expected_digest or batch.plan_digest):
         raise StalePreviewError(
             _(
                 "The directory has changed since the preview. "

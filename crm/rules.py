@@ -22,3 +22,9 @@ def can_anonymise_contacts(user: User) -> bool:
 
 def can_manage_users(user: User) -> bool:
     return user.is_active and (user.role == Role.ADMIN or user.is_superuser)
+
+
+def can_handle_personal_data(user: User) -> bool:
+    """Data-subject exports, the retention review and the access log: the data controller's
+    duties, done by the coordinator or an administrator."""
+    return user.is_active and user.role in (Role.COORDINATOR, Role.ADMIN)
