@@ -12,7 +12,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('advocacy', '0003_notifications_outbox'),
-        ('crm', '0003_contact_register_role_access_log_imports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
