@@ -35,15 +35,15 @@ def stacked_bars(
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     peak = max(totals, default=0) or 1
     slot = (width - left - 8) / max(len(labels), 1)
-    bar = max(min(slot * 0.6, 48), 4)
+    bar = round(max(min(slot * 0.6, 48), 4), 1)
     body = []
     for step in range(0, 5):
         value = round(peak * step / 4)
-        y = top + plot_h - plot_h * value / peak
+        y = round(top + plot_h - plot_h * value / peak, 1)
         body.append(
             format_html(
-                '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d6dc"/>'
-                '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end" fill="#4a5560">{}</text>',
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d0d6dc"/>'
+                '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#4a5560">{}</text>',
                 left,
                 width - 4,
                 y,
@@ -54,16 +54,16 @@ def stacked_bars(
             )
         )
     for i, label in enumerate(labels):
-        x = left + slot * i + (slot - bar) / 2
+        x = round(left + slot * i + (slot - bar) / 2, 1)
         y = top + plot_h
         for n, (name, values) in enumerate(series.items()):
             if not values[i]:
                 continue
-            h = plot_h * values[i] / peak
-            y -= h
+            h = round(plot_h * values[i] / peak, 1)
+            y = round(y - h, 1)
             body.append(
                 format_html(
-                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
                     "<title>{}: {} {}</title></rect>",
                     x,
                     y,
@@ -77,9 +77,9 @@ def stacked_bars(
             )
         body.append(
             format_html(
-                '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle" fill="#1b1f24">{}'
+                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1b1f24">{}'
                 "</text>",
-                x + bar / 2,
+                round(x + bar / 2, 1),
                 top + plot_h + 16,
                 label,
             )
@@ -118,12 +118,12 @@ def horizontal_bars(*, title: str, items: Sequence[tuple[str, int]]) -> SafeStri
     body = []
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
-        w = (width - label_w - 48) * value / peak
+        w = round((width - label_w - 48) * value / peak, 1)
         body.append(
             format_html(
                 '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#1b1f24">{}</text>'
-                '<rect x="{}" y="{}" width="{:.1f}" height="18" fill="{}"/>'
-                '<text x="{:.1f}" y="{}" font-size="12" fill="#1b1f24">{}</text>',
+                '<rect x="{}" y="{}" width="{}" height="18" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="12" fill="#1b1f24">{}</text>',
                 label_w - 6,
                 y + 13,
                 label,
@@ -131,7 +131,7 @@ def horizontal_bars(*, title: str, items: Sequence[tuple[str, int]]) -> SafeStri
                 y,
                 w,
                 PALETTE[i % len(PALETTE)],
-                label_w + w + 4,
+                round(label_w + w + 4, 1),
                 y + 13,
                 value,
             )

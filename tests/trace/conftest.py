@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import translation
 
 from advocacy import services
@@ -51,6 +54,7 @@ def make_user(username, role, municipality, **extra) -> User:
         first_name=username.capitalize(),
         last_name="Tester",
         email=f"{username}@example.fi",
+        language="en",  # the tests read the source strings
         **extra,
     )
 
@@ -92,6 +96,25 @@ class World:
     f4: FollowUp
     f5: FollowUp
     f6: FollowUp
+
+
+FALLBACK_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@pytest.fixture
+def pages(settings):
+    """Page tests render on the web UI's base.html, or on a stand-in where it is missing;
+    static files come from the folders, not from a collected manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    try:
+        get_template("base.html")
+    except TemplateDoesNotExist:
+        engine = dict(settings.TEMPLATES[0])
+        engine["DIRS"] = [*engine["DIRS"], FALLBACK_TEMPLATES]
+        settings.TEMPLATES = [engine]
 
 
 @pytest.fixture(autouse=True)
