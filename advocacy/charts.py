@@ -77,8 +77,7 @@ def stacked_bars(
             )
         body.append(
             format_html(
-                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1b1f24">{}'
-                "</text>",
+                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1b1f24">{}</text>',
                 round(x + bar / 2, 1),
                 top + plot_h + 16,
                 label,
