@@ -6,6 +6,7 @@ Policy allows. Every label is escaped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from django.utils.html import escape, format_html
@@ -33,12 +34,13 @@ def stacked_bars(
     height += legend_rows * 20
     plot_h = 300 - bottom - top
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    peak = max(totals, default=0) or 1
+    # Whole-number gridlines: 1, 2, 5 ... apart, at most five of them.
+    tick = max(1, math.ceil(max(totals, default=0) / 4))
+    peak = tick * max(1, math.ceil(max(totals, default=0) / tick))
     slot = (width - left - 8) / max(len(labels), 1)
     bar = round(max(min(slot * 0.6, 48), 4), 1)
     body = []
-    for step in range(0, 5):
-        value = round(peak * step / 4)
+    for value in range(0, peak + 1, tick):
         y = round(top + plot_h - plot_h * value / peak, 1)
         body.append(
             format_html(
