@@ -708,6 +708,7 @@ def preview_import(
         raise PermissionDenied(_("You may not import contacts."))
     if kind not in ImportKind.values:
         raise ImportFileError(_("Unknown kind of import."))
+    purge_stale_previews()
     table = read_table(data, file_name)
     mapping, ignored = map_columns(table.header, kind)
     rows = rows_as_dicts(table, mapping)

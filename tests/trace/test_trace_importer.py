@@ -329,3 +329,14 @@ def test_duplicate_finder_groups_same_email_and_same_name_at_same_organisation(w
     assert groups[0].reasons == ["same name at the same organisation"]
     assert groups[1].reasons == ["same e-mail address"]
     assert elsewhere not in [x for g in groups for x in g.contacts]
+
+
+def test_previews_nobody_confirmed_are_forgotten_after_a_day(world, time_machine):
+    time_machine.move_to("2026-05-01T10:00:00+03:00", tick=False)
+    old, _plan = preview(world.alice, csv_bytes("Sukunimi", "Vanha"))
+    time_machine.move_to("2026-05-02T11:00:00+03:00", tick=False)
+    new, _plan = preview(world.alice, csv_bytes("Sukunimi", "Uusi"))
+
+    old.refresh_from_db()
+    assert (old.state, old.rows) == (ImportState.DISCARDED, [])
+    assert ImportBatch.objects.get(pk=new.pk).state == ImportState.PREVIEWED

@@ -174,3 +174,13 @@ def test_disclosure_reminder_of_an_open_window_is_still_planned(world):
         )
     )
     assert keys == {"2026-2:closes", "2027-1:opens", "2027-1:closes"}
+
+
+def test_plan_transparency_reminders_command(world, time_machine):
+    from django.core.management import call_command
+
+    time_machine.move_to(at(2026, 3, 1, 12), tick=False)
+    out = io.StringIO()
+    call_command("plan_transparency_reminders", stdout=out)
+
+    assert out.getvalue().strip() == "2 new reminder(s) planned."
