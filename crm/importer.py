@@ -365,13 +365,15 @@ def _clean_email(value: str) -> str:
 
 
 def _check_text(row: dict[str, str], model, names: Sequence[str], errors: list[str]) -> None:
-    for name in names:
-        value = row.get(name, "")
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+    for name, value in row.items():
+        if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
             errors.append(
                 _("%(field)s contains control characters.") % {"field": COLUMN_LABELS[name]}
             )
-            continue
+    if errors:
+        return
+    for name in names:
+        value = row.get(name, "")
         max_length = model._meta.get_field(name).max_length
         if max_length and len(value) > max_length:
             errors.append(
@@ -450,7 +452,7 @@ CONTACT_FILL_FIELDS = (
 def _plan_contact(row: dict[str, str], directory: _Directory, seen: dict) -> RowPlan:
     plan = RowPlan(row=row["row"], action=CREATE)
     errors: list[str] = []
-    _check_text(row, Contact, ["first_name", "last_name", "title", "notes"], errors)
+    _check_text(row, Contact, ["first_name", "last_name", "title", "email", "notes"], errors)
     values: dict[str, Any] = {
         name: row.get(name, "") for name in ("first_name", "last_name", "title", "notes")
     }
@@ -568,7 +570,7 @@ ORGANISATION_FILL_FIELDS = (
 def _plan_organisation(row: dict[str, str], directory: _Directory, seen: dict) -> RowPlan:
     plan = RowPlan(row=row["row"], action=CREATE)
     errors: list[str] = []
-    _check_text(row, Organisation, ["name", "notes"], errors)
+    _check_text(row, Organisation, ["name", "email", "website", "notes"], errors)
     values: dict[str, Any] = {"name": row.get("name", ""), "notes": row.get("notes", "")}
     if not values["name"]:
         errors.append(_("The name is missing."))
@@ -593,6 +595,8 @@ def _plan_organisation(row: dict[str, str], directory: _Directory, seen: dict) -
             website = f"https://{website}"
         try:
             _url_validator(website)
+            if len(website) > Organisation._meta.get_field("website").max_length:
+                raise ValidationError("too long")
             values["website"] = website
         except ValidationError:
             errors.append(_('"%(value)s" is not a valid web address.') % {"value": row["website"]})

@@ -340,3 +340,18 @@ def test_previews_nobody_confirmed_are_forgotten_after_a_day(world, time_machine
     old.refresh_from_db()
     assert (old.state, old.rows) == (ImportState.DISCARDED, [])
     assert ImportBatch.objects.get(pk=new.pk).state == ImportState.PREVIEWED
+
+
+def test_overlong_addresses_and_control_characters_anywhere_are_row_errors(world):
+    long_email = "a" * 250 + "@example.fi"
+    data = csv_bytes(
+        "Sukunimi;Sähköposti;Organisaatio", f"Pitkä;{long_email};", "Nul;;Firma\x00 Oy"
+    )
+    _batch, plan = preview(world.alice, data.replace(b"\x00", b"\x01"))
+
+    assert [r.action for r in plan.rows] == [ERROR, ERROR]
+    assert plan.rows[0].reasons == ["e-mail is too long (at most 254 characters)."]
+    assert plan.rows[1].reasons == ["organisation contains control characters."]
+    org_data = csv_bytes("Nimi;Verkkosivut", "Pitkä Oy;" + "x" * 190 + ".fi")
+    _batch, plan = preview(world.alice, org_data, kind=ImportKind.ORGANISATIONS)
+    assert plan.rows[0].action == ERROR
