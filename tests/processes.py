@@ -52,12 +52,13 @@ class RedisServer:
             self.process.wait(timeout=10)
 
 
-def start_redis() -> RedisServer:
-    """A throw-away redis-server on a spare port, without persistence. Skips if none installed."""
+def start_redis(port: int | None = None) -> RedisServer:
+    """A throw-away redis-server without persistence, on `port` or a spare one. Skips the test
+    if redis-server is not installed (KUUSIKKO_REQUIRE_SERVICES=1 in CI makes that a failure)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(  # noqa: S603
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -102,7 +103,9 @@ class PostgresServer:
             f"--pgdata={self.data_dir}",
             f"--log={self.data_dir / 'server.log'}",
             "-o",
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data_dir}",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data_dir}"
+            # Throw-away data: no need to wait for the disk.
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
         )
 
     def stop(self, mode: str = "fast") -> None:

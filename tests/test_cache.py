@@ -72,17 +72,10 @@ def test_the_cache_comes_back_when_redis_does(redis_server):
     redis_server.kill()
     assert cache.get("before") is None  # down: a miss
 
-    from tests import processes
-
-    restarted = processes.subprocess.Popen(  # noqa: S603,S607
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=processes.subprocess.DEVNULL,
-    )
+    restarted = start_redis(port)
     try:
-        processes.wait_for_port(port)
         cache._cache._unavailable_until = 0  # skip the back-off pause
         cache.set("after", 2)
         assert cache.get("after") == 2
     finally:
         restarted.kill()
-        restarted.wait()
