@@ -3,6 +3,7 @@
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ops",
 ]
+# Development tools: present where requirements-dev.txt is installed, never in the image.
+if importlib.util.find_spec("django_migration_linter"):
+    INSTALLED_APPS.append("django_migration_linter")  # `manage.py lintmigrations` for .ci/run
 
 MIDDLEWARE = [
     # First: answers /healthz and /readyz before host validation and the HTTPS redirect.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess  # nosec B404: runs PostgreSQL's own client programs, never a shell
+import subprocess  # nosec B404  # PostgreSQL's own client programs, never a shell
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def _candidate_dirs() -> list[Path | None]:
 
 def client_major_version(program: str) -> int | None:
     try:
-        output = subprocess.run(  # noqa: S603  # nosec B603: fixed argument list, no shell
+        output = subprocess.run(  # noqa: S603  # nosec B603  # fixed argument list, no shell
             [program, "--version"], capture_output=True, text=True, check=True, timeout=30
         ).stdout
     except (OSError, subprocess.SubprocessError):
@@ -106,7 +106,7 @@ def find_client(name: str, server_version: int) -> str:
 
 def run_client(arguments: list[str], settings_dict: dict[str, Any]) -> None:
     """Run a client program; a failure becomes a CommandError carrying the program's stderr."""
-    result = subprocess.run(  # noqa: S603  # nosec B603: fixed argument list, no shell
+    result = subprocess.run(  # noqa: S603  # nosec B603  # fixed argument list, no shell
         arguments,
         env=libpq_environment(settings_dict),
         capture_output=True,
