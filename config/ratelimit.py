@@ -7,6 +7,7 @@ password spray. The API's own throttles (DRF) cover the API's other endpoints.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class Rate:
     seconds: int
 
     @classmethod
+    @functools.lru_cache(maxsize=32)
     def parse(cls, text: str) -> Rate:
         """ "30/10m" = 30 in ten minutes; "5/minute", "100/h", "1000/d" also work."""
         match = _RATE.match(text)
@@ -67,8 +69,7 @@ class SignInThrottleMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.rate = Rate.parse(settings.SIGNIN_RATE_LIMIT)
-        self.view_names = frozenset(settings.SIGNIN_VIEW_NAMES)
+        Rate.parse(settings.SIGNIN_RATE_LIMIT)  # a typo in the setting fails at start-up
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
@@ -77,9 +78,10 @@ class SignInThrottleMiddleware:
         if request.method != "POST":
             return None
         match = request.resolver_match
-        if match is None or match.view_name not in self.view_names:
+        if match is None or match.view_name not in settings.SIGNIN_VIEW_NAMES:
             return None
-        retry_after = hit("signin", client_ip(request) or "unknown", self.rate)
+        rate = Rate.parse(settings.SIGNIN_RATE_LIMIT)
+        retry_after = hit("signin", client_ip(request) or "unknown", rate)
         if retry_after is None:
             return None
         return too_many_requests(request, retry_after=retry_after, reason="rate_limited")

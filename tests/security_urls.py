@@ -4,6 +4,7 @@ the API docs), so that sign-in protection, the security log and the CSP can be t
 """
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import HttpResponse
@@ -69,6 +70,9 @@ def broken_page(request):
 
 urlpatterns = [
     *project_urlpatterns,
+    # The web UI's sign-in page (django.contrib.auth's LoginView, named "login"); once the UI's
+    # own route is in config.urls, that one comes first and is the one tested.
+    path("accounts/login/", LoginView.as_view(template_name="admin/login.html"), name="login"),
     path("test/api/sign-in/", ApiSignInView.as_view(), name="test-api-sign-in"),
     path("test/api/admin-only/", AdminOnlyApiView.as_view()),
     path("test/api/read/", ReadApiView.as_view()),

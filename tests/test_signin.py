@@ -159,6 +159,27 @@ def test_api_sign_in_is_locked_out_with_json_429(client, maija, settings, now):
         assert response.json()["retry_after"] == 900
 
 
+def test_the_web_sign_in_page_is_protected_the_same_way(client, maija, settings, now):
+    def web_sign_in(password):
+        return client.post(
+            "/accounts/login/",
+            {"username": "maija.virtanen", "password": password},
+            REMOTE_ADDR=OFFICE_IP,
+        )
+
+    assert [web_sign_in("wrong").status_code for _ in range(5)] == [200] * 4 + [429]
+    assert web_sign_in(TEST_PASSWORD).status_code == 429
+
+    settings.SIGNIN_RATE_LIMIT = "1/m"
+    cache.clear()
+    client.post("/accounts/login/", {"username": "x", "password": "y"}, REMOTE_ADDR=ATTACKER_IP)
+    throttled = client.post(
+        "/accounts/login/", {"username": "x", "password": "y"}, REMOTE_ADDR=ATTACKER_IP
+    )
+    assert throttled.status_code == 429
+    assert "Retry-After" in throttled
+
+
 def test_client_ip_behind_a_trusted_proxy_is_the_forwarded_one(client, maija, settings, now):
     settings.TRUSTED_PROXY_COUNT = 1
     for _ in range(5):
