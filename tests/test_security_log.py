@@ -182,7 +182,7 @@ def test_a_csrf_failure_is_logged_as_a_permission_denial(db, security_log):
     assert len(security_log.named("permission_denied")) == 1
 
 
-def test_a_rate_limited_request_is_logged(client, db, settings, security_log):
+def test_a_rate_limited_request_is_logged(client, db, settings, security_log, now):
     settings.SIGNIN_RATE_LIMIT = "1/m"
 
     admin_sign_in(client, "someone", "guess")

@@ -210,9 +210,12 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(client, maija, now):
 
 
 # --- Per-IP sign-in rate limit -----------------------------------------------------------------
+# The clock is frozen (`now`): the limit counts in windows aligned to it.
 
 
-def test_sign_in_posts_beyond_the_rate_from_one_ip_get_429_with_retry_after(db, client, settings):
+def test_sign_in_posts_beyond_the_rate_from_one_ip_get_429_with_retry_after(
+    db, client, settings, now
+):
     settings.SIGNIN_RATE_LIMIT = "3/10m"
 
     statuses = [
@@ -228,7 +231,7 @@ def test_sign_in_posts_beyond_the_rate_from_one_ip_get_429_with_retry_after(db, 
     assert client.get("/admin/login/", REMOTE_ADDR=ATTACKER_IP).status_code == 200
 
 
-def test_sign_in_rate_limit_covers_views_registered_by_name(db, client, settings):
+def test_sign_in_rate_limit_covers_views_registered_by_name(db, client, settings, now):
     settings.SIGNIN_RATE_LIMIT = "2/m"
     settings.SIGNIN_VIEW_NAMES = [*settings.SIGNIN_VIEW_NAMES, "test-api-sign-in"]
 
