@@ -3,6 +3,12 @@
 django-axes locks one username from one address after a few failures; this limit caps how many
 sign-in attempts one address may make in a window across all usernames, which is what stops a
 password spray. The API's own throttles (DRF) cover the API's other endpoints.
+
+Not yet covered, because the features do not exist yet: exports and search. When they land, the
+API's export and search views take DRF's ScopedRateThrottle (scopes "export" and "search" in
+DEFAULT_THROTTLE_RATES) and the web UI's export and search views call `hit()` with the user's
+id and answer `too_many_requests()` (config/security.py); exports also log
+`security_event("export", request, ...)`.
 """
 
 from __future__ import annotations
