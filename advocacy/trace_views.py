@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.ratelimit import Rate, hit
+from config.security import security_event, too_many_requests
 from crm import importer
 from crm.duplicates import find_duplicate_contacts
 from crm.gdpr import record_access, retention_review, set_lawful_basis
@@ -57,6 +59,18 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def _export_limited(request: HttpRequest) -> HttpResponse | None:
+    """A 429 answer when the user has downloaded too much lately (config/ratelimit.py)."""
+    retry_after = hit("export", str(request.user.pk), Rate.parse(settings.EXPORT_RATE_LIMIT))
+    if retry_after is None:
+        return None
+    return too_many_requests(request, retry_after=retry_after, reason="rate_limited")
+
+
+def _exported(request: HttpRequest, kind: str, contacts: int) -> None:
+    security_event("export", request, kind=kind, contacts=contacts)
 
 
 # --- The advocacy report ---------------------------------------------------------------------
@@ -100,6 +114,9 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
     form = _report_form(request)
     if not form.is_valid():
         raise Http404
+    limited = _export_limited(request)
+    if limited:
+        return limited
     filters = form.filters()
     result = reports.build_report(user=request.user, filters=filters)
     record_access(
@@ -108,6 +125,7 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         contacts=result.contact_ids,
         target=f"report {filters.describe()} {fmt}",
     )
+    _exported(request, "report", len(result.contact_ids))
     name = f"kuusikko-report-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
     if fmt == "xlsx":
         return _download(
@@ -137,15 +155,20 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def transparency_export(request: HttpRequest) -> HttpResponse:
+    limited = _export_limited(request)
+    if limited:
+        return limited
     form = HalfYearForm(request.GET or None)
     half_year = form.half_year()
     result = transparency.build_transparency_report(user=request.user, half_year=half_year)
+    named = transparency.contact_ids_of(result, request.user)
     record_access(
         user=request.user,
         purpose=AccessPurpose.TRANSPARENCY_EXPORT,
-        contacts=transparency.contact_ids_of(result, request.user),
+        contacts=named,
         target=f"transparency register {half_year}",
     )
+    _exported(request, "transparency", len(named))
     return _download(
         transparency.transparency_csv(result),
         "text/csv; charset=utf-8",
@@ -274,6 +297,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    limited = _export_limited(request)
+    if limited:
+        return limited
+    _exported(request, "meeting_ics", 0)
     record_access(
         user=request.user,
         purpose=AccessPurpose.CALENDAR_EXPORT,
@@ -447,7 +474,11 @@ def personal_data(request: HttpRequest, pk: int) -> HttpResponse:
 def personal_data_export(request: HttpRequest, pk: int) -> HttpResponse:
     _require(can_handle_personal_data(request.user))
     contact = get_object_or_404(Contact, pk=pk)
+    limited = _export_limited(request)
+    if limited:
+        return limited
     data = gdpr.contact_export(contact=contact, by=request.user)  # writes the access-log row
+    _exported(request, "personal_data", 1)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
     return _download(content, "application/json", f"contact-{contact.pk}-personal-data.json")
 

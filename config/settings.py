@@ -348,3 +348,5 @@ GDPR_RETENTION_YEARS = env.int("GDPR_RETENTION_YEARS", default=4)
 # Largest spreadsheet accepted by the contact import, in bytes and in rows.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+# Downloads of reports, register roll-ups, .ics files and personal data per user (web pages).
+EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT", default="60/10m")

@@ -295,3 +295,17 @@ def test_retention_review_page(client, world):
     assert world.unmet in response.context["contacts"]
     assert world.mp not in response.context["contacts"]
     assert bad.status_code == 200
+
+
+def test_downloads_are_rate_limited_per_user_and_logged(client, world, settings, caplog):
+    settings.EXPORT_RATE_LIMIT = "2/10m"
+    client.force_login(world.alice)
+    url = reverse("trace:report_export", args=["csv"])
+
+    statuses = [client.get(url, SPRING).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert AccessLog.objects.count() == 2  # the refused download read nothing
+    exports = [r for r in caplog.records if r.getMessage() == "export"]
+    assert [r.security["kind"] for r in exports] == ["report", "report"]
+    assert exports[0].security["user_id"] == world.alice.pk
