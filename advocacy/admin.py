@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from advocacy import rules, services
+from advocacy.gdpr import anonymise_contact_everywhere
 from advocacy.models import (
     FollowUp,
     FollowUpStatus,
@@ -28,7 +29,10 @@ from advocacy.models import (
     Reminder,
     Topic,
 )
+from crm import admin as crm_admin
 from crm.admin import HistoryEventAdmin, HistoryMixin, ParentRuleInline, register_event_admins
+from crm.gdpr import record_access
+from crm.models import AccessPurpose, Contact
 
 
 def _edits_topics_and_goals(request) -> bool:
@@ -591,3 +595,45 @@ register_event_admins(
         "FollowUpEvent": FollowUpEventAdmin,
     },
 )
+
+
+# --- Contacts: the advocacy side of personal data ----------------------------------------------
+# crm's ContactAdmin cannot reach the meetings; this subclass, registered in its place, makes the
+# anonymise action scrub the person from meetings, follow-ups and messages too, and logs every
+# opening of a contact's change page in the access log.
+
+
+class ContactAdmin(crm_admin.ContactAdmin):
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+            record_access(
+                user=request.user,
+                purpose=AccessPurpose.VIEW,
+                contact=int(object_id),
+                target="admin contact page",
+            )
+        return response
+
+    @admin.action(
+        description=_("Anonymise the selected contacts (cannot be undone)"),
+        permissions=["anonymise"],
+    )
+    def anonymise(self, request, queryset):
+        done = 0
+        for contact in queryset.filter(anonymised_at__isnull=True):
+            try:
+                anonymise_contact_everywhere(contact=contact, by=request.user)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, f"#{contact.pk}: {error}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%d contact anonymised.", "%d contacts anonymised.", done) % done,
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(Contact)
+admin.site.register(Contact, ContactAdmin)

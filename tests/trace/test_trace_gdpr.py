@@ -255,3 +255,40 @@ def test_anonymisation_leaves_no_trace_in_a_full_database_dump():
     )
     # A namesake elsewhere keeps their name: only the person's own records lose it.
     assert "Sihteeri" in Contact.objects.get(pk=other.pk).notes
+
+
+def test_admin_contact_page_is_logged_and_its_anonymise_action_scrubs_meetings(client, world):
+    from django.urls import reverse
+
+    # Model permissions come with the demo's groups; a superuser has them all.
+    world.coordinator.is_staff = world.coordinator.is_superuser = True
+    world.coordinator.save()
+    services.update_meeting(meeting=world.m1, by=world.alice, notes="Matti Meikäläinen lupasi")
+    client.force_login(world.coordinator)
+
+    page = client.get(reverse("admin:crm_contact_change", args=[world.mp.pk]))
+    assert page.status_code == 200
+    assert list(AccessLog.objects.values_list("purpose", "contact_ids")) == [
+        (AccessPurpose.VIEW, [world.mp.pk])
+    ]
+
+    client.post(
+        reverse("admin:crm_contact_changelist"),
+        {"action": "anonymise", "_selected_action": [world.mp.pk]},
+    )
+    assert Contact.objects.get(pk=world.mp.pk).is_anonymised
+    assert Meeting.objects.get(pk=world.m1.pk).notes == "[***] lupasi"
+
+
+def test_access_log_admin_is_read_only_for_the_coordinator(client, world):
+    from django.urls import reverse
+
+    world.coordinator.is_staff = True
+    world.coordinator.save()
+    record_access(user=world.alice, purpose=AccessPurpose.VIEW, contact=world.mp)
+    client.force_login(world.coordinator)
+
+    listing = client.get(reverse("admin:crm_accesslog_changelist"), {"q": str(world.mp.pk)})
+    assert listing.status_code == 200
+    assert len(listing.context["cl"].result_list) == 1
+    assert client.get(reverse("admin:crm_accesslog_add")).status_code == 403
