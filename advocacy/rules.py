@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crm.models import Municipality, Role, User
 
-from .models import FollowUp, Meeting
+from .models import FollowUp, Goal, Meeting
 
 CREATORS = (Role.TRUSTEE, Role.STAFF, Role.COORDINATOR)
 
@@ -51,3 +51,8 @@ def can_record_endorsement(user: User, municipality: Municipality) -> bool:
     if user.role == Role.COORDINATOR:
         return True
     return user.role in (Role.TRUSTEE, Role.STAFF) and user.municipality_id == municipality.pk
+
+
+def can_record_goal_progress(user: User, goal: Goal) -> bool:
+    """The coordinator, and the goal's owner, move its status and progress."""
+    return can_edit_topics_and_goals(user) or (user.is_active and goal.owner_id == user.pk)

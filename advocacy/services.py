@@ -424,7 +424,7 @@ def record_goal_progress(
     expected_version: int | None = None,
 ) -> GoalProgress:
     """Move a goal's status or progress and add an entry to its progress trail."""
-    if not rules.can_edit_topics_and_goals(by) and goal.owner_id != by.pk:
+    if not rules.can_record_goal_progress(by, goal):
         raise PermissionDenied(_("You may not change this goal."))
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
     check_version(goal, expected_version)

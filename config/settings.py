@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonenumber_field",
     "pgtrigger",
     "pghistory",
@@ -176,13 +178,45 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API --------------------------------------------------------------------------------
 
+# Shared pieces (errors, pagination, filters, versions) are in config/api.py.
+# https://www.django-rest-framework.org/api-guide/settings/
+
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=25)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes anonymous requests a 401, not a 403.
+    # (It also switches to the user's language, as crm.middleware does for sessions.)
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Signed in, and allowed by the rules of crm.rules / advocacy.rules the view names.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.api_auth.ActionRules",
+    ],
+    "DEFAULT_FILTER_BACKENDS": [
+        "config.api.StrictFilterBackend",
+        "config.api.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "config.api.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="1200/minute"),
+        # POST /api/v1/auth/token/ per client address: slows down password guessing.
+        "auth_token": env("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
+    },
+    # Proxies in front of the app (e.g. 1 behind one load balancer), so that throttling sees
+    # the client's address from X-Forwarded-For; unset means REMOTE_ADDR.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -190,6 +224,52 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Stakeholder relationships and joint advocacy of the SavoGrow municipalities.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components: read-only fields are not asked of clients.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {"detail": {"type": "string"}},
+                "required": ["detail"],
+            },
+            "ValidationError": {
+                "type": "object",
+                "description": 'Field → list of messages; "non_field_errors" for the whole.',
+                "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]},
+            },
+        },
+    },
+    # The docs page's assets come from drf-spectacular-sidecar, served by whitenoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TopicStatusEnum": "advocacy.models.TopicStatus",
+        "GoalStatusEnum": "advocacy.models.GoalStatus",
+        "FollowUpStatusEnum": "advocacy.models.FollowUpStatus",
+        "ReminderStateEnum": "advocacy.models.ReminderState",
+        "EndorsementStateEnum": "advocacy.models.EndorsementState",
+        "OrganisationKindEnum": "crm.models.OrganisationKind",
+        "NetworkKindEnum": "crm.models.NetworkKind",
+        "MeetingKindEnum": "advocacy.models.MeetingKind",
+        "ReminderKindEnum": "advocacy.models.ReminderKind",
+    },
+}
+
+# The throttles' counters (and anything else cached) are shared by all web processes through
+# Redis when there is one; the embedded default keeps them in the process.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kuusikko",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # --- History ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from crm import rules
 from crm.models import Contact, Network, NetworkMembership, Organisation, Tag, User
@@ -360,3 +361,20 @@ def remove_network_member(*, membership: NetworkMembership, by: User) -> None:
     _require_directory_editor(by)
     with pghistory.context(user=by.pk, action="remove_network_member"):
         membership.delete()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def issue_api_token(*, user: User) -> Token:
+    """The user's personal API token, created on first request (one per user until revoked)."""
+    if not user.is_active:
+        raise PermissionDenied(_("This account is closed."))
+    token, _created = Token.objects.get_or_create(user=user)
+    return token
+
+
+def revoke_api_token(*, user: User) -> int:
+    """Revoke the user's token: clients using it get 401 from now on."""
+    deleted, _by_model = Token.objects.filter(user=user).delete()
+    return deleted
