@@ -308,7 +308,7 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 def _parameter_names(name: str, filter_) -> list[str]:
     """The query parameters a filter reads: its name, or "<name>_<suffix>" for range filters."""
-    suffixes = getattr(filter_.field.widget, "suffixes", None)
+    suffixes = getattr(getattr(filter_.field_class, "widget", None), "suffixes", None)
     if suffixes:
         return [f"{name}_{suffix}" if suffix else name for suffix in suffixes]
     return [name]

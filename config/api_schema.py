@@ -4,6 +4,7 @@ operation can give (so that clients, and schemathesis, know them)."""
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
 
 from config.api import VersionedMixin
 
@@ -14,6 +15,22 @@ _BAD_REQUEST = {"anyOf": [{"$ref": "#/components/schemas/ValidationError"}, _ERR
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, with the error responses every operation can give."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # A shown optional e-mail or web address is "" when not given: say so, or the schema
+        # would claim that every such value is a valid address. (Input fields that allow ""
+        # are described that way by drf-spectacular already.)
+        for name, field in serializer.fields.items():
+            prop = schema.get("properties", {}).get(name)
+            if (
+                field.read_only
+                and isinstance(field, serializers.EmailField | serializers.URLField)
+                and prop is not None
+                and "format" in prop
+            ):
+                prop["anyOf"] = [{"format": prop.pop("format")}, {"maxLength": 0}]
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
