@@ -17,7 +17,6 @@ from rest_framework.authtoken.models import Token
 
 from crm import rules
 from crm.models import Contact, Network, NetworkMembership, Organisation, Tag, User
-from crm.validators import normalise_business_id
 from crm.versioning import bump_version, check_version
 
 # What anonymisation removes: everything that identifies the person.
@@ -220,8 +219,7 @@ def merge_contact_records(*, survivor: Contact, duplicate: Contact) -> None:
 def create_organisation(*, by: User, tags: Iterable[str | Tag] = (), **fields: Any) -> Organisation:
     _require_directory_editor(by)
     organisation = Organisation(**fields)
-    organisation.business_id = normalise_business_id(organisation.business_id)
-    organisation.full_clean()
+    organisation.full_clean()  # also normalises the business ID (Organisation.clean)
     with pghistory.context(user=by.pk, action="create_organisation"):
         organisation.save()
         if tags:
@@ -241,7 +239,6 @@ def update_organisation(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     for name, value in changes.items():
         setattr(organisation, name, value)
-    organisation.business_id = normalise_business_id(organisation.business_id)
     if organisation.parent_id is not None and _is_own_ancestor(organisation):
         raise ValidationError(
             {"parent": [_("An organisation cannot be a unit of itself or of its own units.")]}

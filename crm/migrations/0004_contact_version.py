@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0002_municipalities'),
+        ('crm', '0003_municipality_code_required'),
     ]
 
     operations = [
