@@ -22,9 +22,11 @@ from rest_framework.response import Response
 
 from config.api import (
     CursorPagination,
+    FilterSet,
     PrimaryKeysField,
     ScopedPrimaryKeyField,
     ServiceWritesMixin,
+    StrictBooleanFilter,
     VersionedMixin,
 )
 from crm import api as crm_api
@@ -804,7 +806,7 @@ class FollowUpFilter(SearchFilterSet):
         field_name="meeting__municipality",
         help_text=_("Follow-ups of meetings logged in the municipality."),
     )
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text=_("Open and past due."))
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text=_("Open and past due."))
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
 
@@ -926,7 +928,7 @@ class ReminderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReminderFilter(filters.FilterSet):
+class ReminderFilter(FilterSet):
     kind = filters.MultipleChoiceFilter(choices=ReminderKind.choices)
     channel = filters.ChoiceFilter(choices=Channel.choices)
     state = filters.MultipleChoiceFilter(choices=ReminderState.choices)
@@ -962,8 +964,8 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.read_at is not None
 
 
-class NotificationFilter(filters.FilterSet):
-    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+class NotificationFilter(FilterSet):
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
     kind = filters.MultipleChoiceFilter(choices=ReminderKind.choices)
 
     class Meta:

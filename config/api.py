@@ -15,14 +15,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import django_filters
+from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, models
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.filters import OrderingFilter
@@ -283,6 +286,39 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 
 # --- Filtering, ordering and pagination --------------------------------------------------------
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    default_error_messages = {"invalid": gettext_lazy('Give "true" or "false".')}
+    TRUE = frozenset({"true", "1", "yes"})
+    FALSE = frozenset({"false", "0", "no"})
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    # The plain BooleanFilter: the REST one's widget turns "maybe" into "no filter" first.
+    field_class = StrictBooleanField
+
+
+class FilterSet(filters.FilterSet):
+    """The base of every filter set: booleans are strict (django-filter would ignore "maybe")."""
+
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
 
 # Query parameters that are not filters but are understood by every list.
 NON_FILTER_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering", "format"})

@@ -27,8 +27,10 @@ from rest_framework.views import APIView
 from config.api import (
     MAX_DATABASE_ID,
     CursorPagination,
+    FilterSet,
     PrimaryKeysField,
     ServiceWritesMixin,
+    StrictBooleanFilter,
     VersionedMixin,
 )
 from crm import rules, services
@@ -86,10 +88,15 @@ class UserOrMeFilter(filters.Filter):
         return qs.filter(**{self.field_name: user_id})
 
 
-def tag_filter() -> filters.ModelMultipleChoiceFilter:
+@extend_schema_field(OpenApiTypes.STR)
+class TagFilter(filters.ModelMultipleChoiceFilter):
+    """Tags by name (a string each, not an id)."""
+
+
+def tag_filter() -> TagFilter:
     """`?tags=name&tags=other`: rows with any of the tags (exact names)."""
-    return filters.ModelMultipleChoiceFilter(
-        field_name="tags",
+    return TagFilter(
+        field_name="tags__name",
         to_field_name="name",
         queryset=Tag.objects.all(),
         help_text=_("Tag names; rows with any of them."),
@@ -104,7 +111,7 @@ def search_filter() -> filters.CharFilter:
     )
 
 
-class SearchFilterSet(filters.FilterSet):
+class SearchFilterSet(FilterSet):
     """`?search=` through the model queryset's own `.search(text)`."""
 
     def filter_search(self, queryset, name, value):
@@ -138,7 +145,7 @@ class MunicipalitySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "code", "is_joint_organisation"]
 
 
-class MunicipalityFilter(filters.FilterSet):
+class MunicipalityFilter(FilterSet):
     class Meta:
         model = Municipality
         fields = ["is_joint_organisation"]
@@ -494,10 +501,8 @@ class ContactFilter(SearchFilterSet):
     tags = tag_filter()
     influence_level = filters.MultipleChoiceFilter(choices=InfluenceLevel.choices)
     lawful_basis = filters.ChoiceFilter(choices=LawfulBasis.choices)
-    archived = filters.BooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
-    anonymised = filters.BooleanFilter(
-        field_name="anonymised_at", lookup_expr="isnull", exclude=True
-    )
+    archived = StrictBooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
+    anonymised = StrictBooleanFilter(field_name="anonymised_at", lookup_expr="isnull", exclude=True)
     owner = UserOrMeFilter(field_name="relationship_owners", help_text=_('User id or "me".'))
     network = filters.ModelChoiceFilter(
         queryset=Network.objects.all(), method="filter_network", help_text=_("Members of it.")
