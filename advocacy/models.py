@@ -178,7 +178,7 @@ class Goal(models.Model):
         related_name="endorsed_goals",
     )
     # Incremented by every update service (crm.versioning): no lost updates.
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -490,7 +490,7 @@ class Meeting(models.Model):
         Goal, verbose_name=_("goals"), blank=True, related_name="meetings"
     )
     # Incremented by every update service (crm.versioning): no lost updates.
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -633,7 +633,7 @@ class FollowUp(models.Model):
         related_name="+",
     )
     # Incremented by every update service (crm.versioning): no lost updates.
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

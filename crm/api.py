@@ -33,6 +33,7 @@ from config.api import (
     StrictBooleanFilter,
     VersionedMixin,
 )
+from config.security import fingerprint, security_event
 from crm import rules, services
 from crm.models import (
     Contact,
@@ -263,12 +264,21 @@ class AuthTokenView(APIView):
     def post(self, request):
         serializer = TokenCredentialsSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token = services.issue_api_token(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        token = services.issue_api_token(user=user)
+        security_event(
+            "token_created",
+            request,
+            user_id=user.pk,
+            username=user.get_username(),
+            token_fingerprint=fingerprint(token.key),
+        )
         return Response({"token": token.key})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
-        services.revoke_api_token(user=request.user)
+        for key in services.revoke_api_token(user=request.user):
+            security_event("token_revoked", request, token_fingerprint=fingerprint(key))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

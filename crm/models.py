@@ -335,7 +335,7 @@ class Contact(models.Model):
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
     # Incremented by every update service: a client's write based on an older version is refused
     # (no lost updates; see crm.versioning).
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_by = models.ForeignKey(
         User,
         verbose_name=_("created by"),

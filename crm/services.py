@@ -371,7 +371,10 @@ def issue_api_token(*, user: User) -> Token:
     return token
 
 
-def revoke_api_token(*, user: User) -> int:
-    """Revoke the user's token: clients using it get 401 from now on."""
-    deleted, _by_model = Token.objects.filter(user=user).delete()
-    return deleted
+def revoke_api_token(*, user: User) -> list[str]:
+    """Revoke the user's token: clients using it get 401 from now on. Returns the revoked keys
+    (for the security log's fingerprints)."""
+    tokens = Token.objects.filter(user=user)
+    keys = list(tokens.values_list("key", flat=True))
+    tokens.delete()
+    return keys
