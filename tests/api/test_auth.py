@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.security import fingerprint
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +229,39 @@ def test_signed_in_clients_are_rate_limited_per_user(client_for, trustee, staff,
 
     assert statuses == [200, 200, 429]
     assert client_for(staff).get("/api/v1/municipalities/").status_code == 200
+
+
+# --- Sign-in protection and the security log (config/security.py) ----------------------------
+
+
+def test_repeated_wrong_passwords_lock_the_token_sign_in_out(anonymous, trustee):
+    wrong = {"username": trustee.username, "password": "wrong"}
+
+    statuses = [anonymous.post(TOKEN, wrong).status_code for _ in range(5)]
+    right = anonymous.post(TOKEN, {"username": trustee.username, "password": TEST_PASSWORD})
+
+    # The fifth failure locks the username from this address (django-axes), in JSON for the
+    # API; then even the right password gets no token until the cool-off ends.
+    assert statuses == [400, 400, 400, 400, 429]
+    assert right.status_code == 429
+    assert right.json()["reason"] == "locked_out"
+    assert not Token.objects.exists()
+
+
+def test_token_creation_and_revocation_are_in_the_security_log(anonymous, trustee, caplog):
+    caplog.set_level(logging.INFO, logger="kuusikko.security")
+    key = anonymous.post(TOKEN, {"username": trustee.username, "password": TEST_PASSWORD}).json()[
+        "token"
+    ]
+    token_client(key).delete(TOKEN)
+
+    events = {
+        record.getMessage(): record.security
+        for record in caplog.records
+        if record.name == "kuusikko.security"
+    }
+    assert events["token_created"]["user_id"] == trustee.pk
+    assert events["token_created"]["token_fingerprint"] == fingerprint(key)
+    assert events["token_revoked"]["user_id"] == trustee.pk
+    assert events["token_revoked"]["token_fingerprint"] == fingerprint(key)
+    assert key not in caplog.text
