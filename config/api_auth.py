@@ -7,7 +7,7 @@ is being imported.
 from __future__ import annotations
 
 from django.utils import translation
-from rest_framework import authentication
+from rest_framework import authentication, throttling
 from rest_framework.permissions import BasePermission
 
 
@@ -45,3 +45,16 @@ class ActionRules(BasePermission):
     def has_object_permission(self, request, view, obj) -> bool:
         rule = getattr(view, "object_rules", {}).get(getattr(view, "action", None))
         return rule is None or bool(rule(request.user, obj))
+
+
+class SearchRateThrottle(throttling.UserRateThrottle):
+    """Searches (`?search=` on any list) have a rate of their own ("search"), below the general
+    one: each is a scan of names and notes, and a burst of them is how a directory is scraped.
+    Requests without a search are not counted."""
+
+    scope = "search"
+
+    def allow_request(self, request, view) -> bool:
+        if not request.query_params.get("search"):
+            return True
+        return super().allow_request(request, view)

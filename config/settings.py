@@ -265,12 +265,15 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        "config.api_auth.SearchRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
         # POST /api/v1/auth/token/ per client address: slows down password guessing.
         "auth_token": env("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
+        # Requests with ?search= per user (config.api_auth.SearchRateThrottle).
+        "search": env("API_THROTTLE_SEARCH", default="120/minute"),
     },
     # Proxies in front of the app (e.g. 1 behind one load balancer), so that throttling sees
     # the client's address from X-Forwarded-For; unset means REMOTE_ADDR.

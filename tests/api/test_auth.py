@@ -194,7 +194,13 @@ def rates(monkeypatch):
         monkeypatch.setattr(
             SimpleRateThrottle,
             "THROTTLE_RATES",
-            {"anon": "1000/min", "user": "1000/min", "auth_token": "1000/min", **rates},
+            {
+                "anon": "1000/min",
+                "user": "1000/min",
+                "auth_token": "1000/min",
+                "search": "1000/min",
+                **rates,
+            },
         )
 
     return set_rates
@@ -265,3 +271,16 @@ def test_token_creation_and_revocation_are_in_the_security_log(anonymous, truste
     assert events["token_revoked"]["user_id"] == trustee.pk
     assert events["token_revoked"]["token_fingerprint"] == fingerprint(key)
     assert key not in caplog.text
+
+
+def test_searches_have_a_rate_of_their_own(client_for, trustee, rates):
+    rates(search="2/min")
+    client = client_for(trustee)
+
+    searches = [
+        client.get("/api/v1/contacts/", {"search": "virtanen"}).status_code for _ in range(3)
+    ]
+    plain = client.get("/api/v1/contacts/").status_code
+
+    assert searches == [200, 200, 429]
+    assert plain == 200
