@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
@@ -436,11 +439,29 @@ class MeetingQuerySet(models.QuerySet):
         return self.for_list().order_by("-occurred_at", "-id")
 
 
+EARLIEST_MEETING_YEAR = 1990
+LATEST_MEETING_YEARS_AHEAD = 5
+
+
+def validate_meeting_time(value: datetime.datetime) -> None:
+    """A meeting takes place between 1990 and five years from now: anything else is a typo
+    (a year 612 would also have no valid time-zone offset to show)."""
+    latest_year = timezone.localdate().year + LATEST_MEETING_YEARS_AHEAD
+    if not EARLIEST_MEETING_YEAR <= timezone.localtime(value).year <= latest_year:
+        raise ValidationError(
+            _("Give a time between the years %(earliest)s and %(latest)s."),
+            code="implausible_time",
+            params={"earliest": EARLIEST_MEETING_YEAR, "latest": latest_year},
+        )
+
+
 @tracked()
 class Meeting(models.Model):
     """An interaction: a meeting, call, message or event, and what came of it."""
 
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    occurred_at = models.DateTimeField(
+        _("when"), default=timezone.now, validators=[validate_meeting_time]
+    )
     kind = models.CharField(
         _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.IN_PERSON
     )

@@ -72,11 +72,20 @@ def test_the_same_errors_in_finnish(trustee):
         {"title": "NUL\x00tavu"},
         {"title": "x" * 201},
         {"title": "ok", "occurred_at": "eilen"},
+        {"title": "ok", "occurred_at": "0612-04-25T09:22:54Z"},
         {"title": "ok", "contacts": [2**70]},
         {"title": "ok", "contacts": "1,2"},
         {"title": "ok", "follow_ups": [{"assignee": 2**70}]},
     ],
-    ids=["nul-byte", "too-long", "bad-date", "huge-id", "not-a-list", "nested-huge-id"],
+    ids=[
+        "nul-byte",
+        "too-long",
+        "bad-date",
+        "year-612",
+        "huge-id",
+        "not-a-list",
+        "nested-huge-id",
+    ],
 )
 def test_bad_input_is_400_never_500(client, body):
     response = client.post("/api/v1/meetings/", body)
