@@ -309,12 +309,20 @@ def build_report(
         for c in Contact.objects.filter(pk__in=list(met_stats)).select_related("organisation")
     ]
     met_rows.sort(key=lambda r: (-r.meetings, r.contact.last_name, r.contact.first_name))
-    # "Not met" is about this report's meetings; last_met tells when anyone last met them
-    # (a date the reader may see: it reveals no meeting's content).
-    not_met_rows = [
-        DecisionMakerRow(contact=c, last_met=c.last_interaction_at)
-        for c in decision_makers.filter(archived_at__isnull=True).exclude(pk__in=list(met_stats))
-    ]
+    # "Not met" is about this report's meetings; last_met is the latest meeting with them that
+    # the reader may see at any time (the stored last_interaction_at counts every meeting, so
+    # it would reveal the date of a restricted one).
+    not_met = list(decision_makers.filter(archived_at__isnull=True).exclude(pk__in=list(met_stats)))
+    last_seen = dict(
+        MeetingContact.objects.filter(
+            contact_id__in=[c.pk for c in not_met],
+            meeting_id__in=Meeting.objects.visible_to(user).values("pk"),
+        )
+        .values("contact_id")
+        .annotate(last=Max("meeting__occurred_at"))
+        .values_list("contact_id", "last")
+    )
+    not_met_rows = [DecisionMakerRow(contact=c, last_met=last_seen.get(c.pk)) for c in not_met]
 
     goal_rows = _goal_rows(filters)
     status_counts = defaultdict(int)
@@ -394,7 +402,7 @@ def report_sheets(report: AdvocacyReport) -> list[Sheet]:
         ),
         Sheet(
             _("Not met"),
-            [_("name"), _("organisation"), _("last met by anyone")],
+            [_("name"), _("organisation"), _("last met")],
             [
                 (r.contact.full_name, _organisation(r.contact), r.last_met)
                 for r in report.decision_makers_not_met

@@ -454,7 +454,7 @@ class RetentionView(APIView):
         if years is not None and (not years.isdigit() or not 1 <= int(years) <= 30):
             raise ValidationError({"years": [_("Give a number of years from 1 to 30.")]})
         contacts = retention_review(years=int(years) if years else None)[:1000]
-        return Response([{**_contact_ref(c), "last_met": c.last_interaction_at} for c in contacts])
+        return Response([{**_contact_ref(c), "created_at": c.created_at} for c in contacts])
 
 
 urlpatterns = [

@@ -97,7 +97,8 @@ def contact_directory_data(contact: Contact) -> dict[str, Any]:
     )
     contact_events = apps.get_model("crm", "ContactEvent")
     position_events = apps.get_model("crm", "ContactPositionEvent")
-    data = _row(contact)
+    # last_interaction_at counts meetings the exporter may not see: it would date them.
+    data = _row(contact, exclude=("last_interaction_at",))
     data["organisation_name"] = contact.organisation.name if contact.organisation_id else None
     data["municipality_name"] = contact.municipality.name if contact.municipality_id else None
     data["lawful_basis_label"] = str(contact.get_lawful_basis_display())
@@ -175,7 +176,8 @@ def retention_review(*, years: int | None = None, now: datetime.datetime | None 
             | Q(last_interaction_at__isnull=True, created_at__lt=cutoff)
         )
         .select_related("organisation")
-        .order_by("last_interaction_at", "last_name", "id")
+        # Not by last_interaction_at: the order would tell dates of meetings some cannot see.
+        .order_by("last_name", "first_name", "id")
     )
 
 

@@ -93,7 +93,7 @@ def test_calendar_feed_addresses(api, world, client):
 def test_import_round_trip_through_the_api(api, world):
     api.force_authenticate(world.alice)
     upload = SimpleUploadedFile("a.csv", "Sukunimi;Sähköposti\r\nUusi;uusi@example.fi\r\n".encode())
-    preview = api.post("/api/v1/imports/", {"kind": "contacts", "file": upload})
+    preview = api.post("/api/v1/imports/", {"kind": "contacts", "file": upload}, format="multipart")
     assert preview.status_code == 201
     body = preview.json()
     assert body["counts"]["create"] == 1
@@ -111,7 +111,9 @@ def test_import_round_trip_through_the_api(api, world):
 def test_import_of_a_malformed_file_is_a_field_error(api, world):
     api.force_authenticate(world.alice)
     upload = SimpleUploadedFile("a.csv", b"Nimi\r\nX\r\n")
-    response = api.post("/api/v1/imports/", {"kind": "contacts", "file": upload})
+    response = api.post(
+        "/api/v1/imports/", {"kind": "contacts", "file": upload}, format="multipart"
+    )
 
     assert response.status_code == 400
     assert "sukunimi" in response.json()["file"][0]

@@ -59,6 +59,8 @@ def test_export_holds_the_persons_data_and_only_visible_meetings(world):
     assert "Luottamuksellinen" not in encoded  # the restricted m4
     assert [f["id"] for f in data["follow_ups"]] == [world.f1.pk]
     assert data["history"][0]["pgh_label"] == "insert"
+    # The stored last meeting date counts the restricted m4 (5 March): not Carol's to see.
+    assert "last_interaction_at" not in data["contact"]
 
 
 def test_export_writes_exactly_one_access_log_row(world):
@@ -101,7 +103,7 @@ def test_retention_review_lists_people_nobody_has_met_in_years(world):
 
     # The cut-off is 1 March 2026. Kalle last met 1 Jan 2025, Liisa 20 Feb 2026; Pekka never
     # met and recorded in 2024. The MP was met on 5 March 2026; "Uusi" is recent.
-    assert review == [world.entrepreneur, world.official, world.unmet]
+    assert review == [world.unmet, world.official, world.entrepreneur]  # by name
     assert list(retention_review(years=7, now=now)) == []
 
 

@@ -14,8 +14,12 @@ import io
 
 from openpyxl import load_workbook
 
+from advocacy import services
+from advocacy.models import Visibility
 from advocacy.reports import ReportFilters, build_report, report_csv, report_xlsx
 from crm.models import OrganisationKind
+
+from .conftest import at
 
 SPRING = dict(start=datetime.date(2026, 1, 1), end=datetime.date(2026, 6, 30))
 TODAY = datetime.date(2026, 6, 20)
@@ -144,3 +148,20 @@ def test_report_csv_defuses_formulas(world):
     report = build_report(user=world.coordinator, filters=ReportFilters(**SPRING), today=TODAY)
 
     assert "'=HYPERLINK(1)" in report_csv(report).decode("utf-8-sig")
+
+
+def test_not_met_list_dates_only_meetings_the_reader_may_see(world):
+    services.log_meeting(
+        author=world.bob,
+        title="Salainen tapaaminen Pekan kanssa",
+        occurred_at=at(2025, 10, 1),
+        visibility=Visibility.RESTRICTED,
+        contacts=[world.unmet],
+    )
+    carol = build_report(user=world.carol, filters=ReportFilters(**SPRING), today=TODAY)
+    bob = build_report(user=world.bob, filters=ReportFilters(**SPRING), today=TODAY)
+
+    assert [(r.contact, r.last_met) for r in carol.decision_makers_not_met] == [(world.unmet, None)]
+    assert [(r.contact, r.last_met) for r in bob.decision_makers_not_met] == [
+        (world.unmet, at(2025, 10, 1))
+    ]
