@@ -8,6 +8,7 @@ and every contact view or export writes its access-log row. `urlpatterns` are mo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -16,10 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from crm import importer
@@ -31,6 +35,17 @@ from crm.rules import can_edit_directory, can_handle_personal_data, can_merge_co
 from . import briefing, calendar, gdpr, reports, services, timeline, transparency
 from .models import CalendarFeedToken, Goal, Topic
 from .trace_forms import ReportFilterForm
+
+OBJECT = {200: OpenApiTypes.OBJECT}
+
+
+class ExportThrottleMixin:
+    """Exports of personal data have their own rate per user (scope "export")."""
+
+    throttle_scope = "export"
+
+    def get_throttles(self):
+        return [*super().get_throttles(), ScopedRateThrottle()]
 
 
 def _require(allowed: bool) -> None:
@@ -51,10 +66,21 @@ def _contact_ref(contact: Contact | None) -> dict[str, Any] | None:
 # --- Report ----------------------------------------------------------------------------------
 
 
-class ReportView(APIView):
+class ReportView(ExportThrottleMixin, APIView):
     """The advocacy report of a period (`start`, `end`; filters `municipality`, `topic`,
     `goal`, `organisation_kind`), computed from what the user may see."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("municipality", OpenApiTypes.INT),
+            OpenApiParameter("topic", OpenApiTypes.INT),
+            OpenApiParameter("goal", OpenApiTypes.INT),
+            OpenApiParameter("organisation_kind", OpenApiTypes.STR),
+        ],
+        responses=OBJECT,
+    )
     def get(self, request):
         form = ReportFilterForm(request.query_params)
         if not form.is_valid():
@@ -109,9 +135,13 @@ class ReportView(APIView):
 # --- Transparency register -------------------------------------------------------------------
 
 
-class TransparencyView(APIView):
+class TransparencyView(ExportThrottleMixin, APIView):
     """The register roll-up of one half-year (`half=2026-1`; default: the last one)."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("half", OpenApiTypes.STR, description="e.g. 2026-1")],
+        responses=OBJECT,
+    )
     def get(self, request):
         text = request.query_params.get("half", "")
         try:
@@ -177,6 +207,7 @@ SUBJECTS = {
 class TimelineView(APIView):
     """One chronological record of a contact, organisation, topic or goal."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, kind: str, pk: int):
         model, build, argument = SUBJECTS[kind]
         subject = get_object_or_404(model, pk=pk)
@@ -189,25 +220,30 @@ class TimelineView(APIView):
                 target="contact history api",
             )
         return Response(
-            [
-                {
-                    "at": e.at,
-                    "kind": e.kind,
-                    "title": e.title,
-                    "actor": e.actor,
-                    "detail": e.detail,
-                    "meeting": e.meeting.pk if e.meeting else None,
-                    "follow_up": e.follow_up.pk if e.follow_up else None,
-                    "changes": [{"field": c.label, "old": c.old, "new": c.new} for c in e.changes],
-                }
-                for e in entries
-            ]
+            {
+                "entries": [
+                    {
+                        "at": e.at,
+                        "kind": e.kind,
+                        "title": e.title,
+                        "actor": e.actor,
+                        "detail": e.detail,
+                        "meeting": e.meeting.pk if e.meeting else None,
+                        "follow_up": e.follow_up.pk if e.follow_up else None,
+                        "changes": [
+                            {"field": c.label, "old": c.old, "new": c.new} for c in e.changes
+                        ],
+                    }
+                    for e in entries
+                ]
+            }
         )
 
 
 class BriefingView(APIView):
     """The briefing pack of a contact or an organisation."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, kind: str, pk: int):
         if kind == "contacts":
             subject = get_object_or_404(Contact, pk=pk)
@@ -282,10 +318,14 @@ class CalendarFeedListView(APIView):
     """The user's calendar subscription addresses. POST makes one: its `url` is in that
     response only."""
 
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=OBJECT)
     def get(self, request):
         feeds = CalendarFeedToken.objects.filter(user=request.user, revoked_at__isnull=True)
-        return Response(CalendarFeedSerializer(feeds, many=True).data)
+        return Response({"results": CalendarFeedSerializer(feeds, many=True).data})
 
+    @extend_schema(request=CalendarFeedSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         serializer = CalendarFeedSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -299,6 +339,7 @@ class CalendarFeedListView(APIView):
 
 
 class CalendarFeedRevokeView(APIView):
+    @extend_schema(request=None, responses={204: None})
     def post(self, request, pk: int):
         feed = get_object_or_404(CalendarFeedToken, pk=pk, user=request.user)
         calendar.revoke_feed_token(feed=feed, by=request.user)
@@ -339,8 +380,9 @@ class ImportListView(APIView):
     """POST a CSV or XLSX `file` with its `kind`: the preview. Nothing is written until the
     preview is applied with its `digest`."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
+    @extend_schema(request=ImportUploadSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         _require(can_edit_directory(request.user))
         serializer = ImportUploadSerializer(data=request.data)
@@ -359,14 +401,19 @@ class ImportListView(APIView):
 
 
 class ImportDetailView(APIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, pk: int):
         batch = get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
         return Response(_plan_data(batch, importer.batch_plan(batch)))
 
 
 class ImportApplyView(APIView):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JSONParser]
 
+    @extend_schema(
+        request=inline_serializer("ImportApply", {"digest": serializers.CharField()}),
+        responses=OBJECT,
+    )
     def post(self, request, pk: int):
         batch = get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
         digest = str(request.data.get("digest", ""))
@@ -381,6 +428,7 @@ class ImportApplyView(APIView):
 
 
 class ImportDiscardView(APIView):
+    @extend_schema(request=None, responses={204: None})
     def post(self, request, pk: int):
         batch = get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
         importer.discard_import(batch=batch, by=request.user)
@@ -398,16 +446,22 @@ class MergeSerializer(serializers.Serializer):
 class DuplicatesView(APIView):
     """GET: groups of contacts that look like one person. POST {survivor, duplicates}: merge."""
 
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=OBJECT)
     def get(self, request):
         _require(can_merge_contacts(request.user))
         groups = find_duplicate_contacts()
         return Response(
-            [
-                {"reasons": g.reasons, "contacts": [_contact_ref(c) for c in g.contacts]}
-                for g in groups
-            ]
+            {
+                "groups": [
+                    {"reasons": g.reasons, "contacts": [_contact_ref(c) for c in g.contacts]}
+                    for g in groups
+                ]
+            }
         )
 
+    @extend_schema(request=MergeSerializer, responses=OBJECT)
     def post(self, request):
         _require(can_merge_contacts(request.user))
         serializer = MergeSerializer(data=request.data)
@@ -429,9 +483,10 @@ class DuplicatesView(APIView):
 # --- Personal data ---------------------------------------------------------------------------
 
 
-class PersonalDataView(APIView):
+class PersonalDataView(ExportThrottleMixin, APIView):
     """Everything stored about one contact that the user may see (JSON). Logged."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, pk: int):
         _require(can_handle_personal_data(request.user))
         contact = get_object_or_404(Contact, pk=pk)
@@ -439,6 +494,9 @@ class PersonalDataView(APIView):
 
 
 class AnonymiseView(APIView):
+    """Remove the person's identity everywhere; their meetings stay (cannot be undone)."""
+
+    @extend_schema(request=None, responses=OBJECT)
     def post(self, request, pk: int):
         contact = get_object_or_404(Contact, pk=pk)
         contact = gdpr.anonymise_contact_everywhere(contact=contact, by=request.user)
@@ -448,13 +506,21 @@ class AnonymiseView(APIView):
 class RetentionView(APIView):
     """Contacts nobody has met in `years` years (default from the settings)."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("years", OpenApiTypes.INT, description="1–30")],
+        responses=OBJECT,
+    )
     def get(self, request):
         _require(can_handle_personal_data(request.user))
         years = request.query_params.get("years")
-        if years is not None and (not years.isdigit() or not 1 <= int(years) <= 30):
+        if years is not None and (
+            not re.fullmatch(r"[0-9]{1,2}", years) or not 1 <= int(years) <= 30
+        ):
             raise ValidationError({"years": [_("Give a number of years from 1 to 30.")]})
         contacts = retention_review(years=int(years) if years else None)[:1000]
-        return Response([{**_contact_ref(c), "created_at": c.created_at} for c in contacts])
+        return Response(
+            {"contacts": [{**_contact_ref(c), "created_at": c.created_at} for c in contacts]}
+        )
 
 
 urlpatterns = [

@@ -20,6 +20,7 @@ one target reached in one meeting.
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -80,7 +81,9 @@ class HalfYear:
         """'2026-1' or '2026H2'."""
         cleaned = text.upper().replace("H", "-").replace("/", "-")
         year, half = cleaned.split("-")[:2]
-        if half not in ("1", "2"):
+        if half not in ("1", "2") or not re.fullmatch(r"[0-9]{4}", year):
+            raise ValueError(text)
+        if not 1990 <= int(year) <= 2100:
             raise ValueError(text)
         return cls(int(year), int(half))
 

@@ -274,6 +274,8 @@ REST_FRAMEWORK = {
         "auth_token": env("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
         # Requests with ?search= per user (config.api_auth.SearchRateThrottle).
         "search": env("API_THROTTLE_SEARCH", default="120/minute"),
+        # Reports, register roll-ups and personal-data exports per user (advocacy.trace_api).
+        "export": env("API_THROTTLE_EXPORT", default="120/hour"),
     },
     # Proxies in front of the app (e.g. 1 behind one load balancer), so that throttling sees
     # the client's address from X-Forwarded-For; unset means REMOTE_ADDR.

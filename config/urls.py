@@ -4,8 +4,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from advocacy import trace_api
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -17,7 +15,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     # Traceability: reports, history, register, briefings, calendars, import, personal data.
     path("", include("advocacy.trace_urls")),
-    path("api/v1/", include((trace_api.urlpatterns, "trace_api"))),
 ]
 
 if settings.DEBUG:
