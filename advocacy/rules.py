@@ -37,3 +37,8 @@ def can_edit_follow_up(user: User, follow_up: FollowUp) -> bool:
 
 def can_edit_topics_and_goals(user: User) -> bool:
     return user.is_active and user.role == Role.COORDINATOR
+
+
+def can_operate_reminders(user: User) -> bool:
+    """Retry failed reminders and manage others' notification settings: administrators."""
+    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)

@@ -21,7 +21,7 @@ from crm import services as crm_services
 from crm.models import Contact, Organisation, User
 from crm.rules import can_merge_contacts
 
-from . import rules
+from . import reminders, rules
 from .models import (
     FollowUp,
     FollowUpStatus,
@@ -31,6 +31,8 @@ from .models import (
     Meeting,
     MeetingContact,
     MeetingKind,
+    Notification,
+    NotificationPreference,
     Reminder,
     ReminderState,
     Topic,
@@ -134,7 +136,16 @@ def _link_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> None:
     MeetingContact.objects.bulk_create(
         [MeetingContact(meeting=meeting, contact=c) for c in contacts], ignore_conflicts=True
     )
-    refresh_last_interaction(meeting.contact_links.values("contact_id"))
+    _met(meeting)
+
+
+def _met(meeting: Meeting) -> None:
+    """The meeting's contacts were met: their "last met" moves, the stale clock restarts."""
+    contact_ids = meeting.contact_links.values("contact_id")
+    refresh_last_interaction(contact_ids)
+    # Pending "not met lately" alerts are void; the periodic planning brings back any that
+    # still hold (an old meeting logged late).
+    reminders.cancel_stale_contact_alerts(contact_ids)
 
 
 def refresh_last_interaction(contact_ids) -> int:
@@ -163,7 +174,7 @@ def update_meeting(*, meeting: Meeting, by: User, **changes) -> Meeting:
     with _history(by, "update_meeting"):
         meeting.save()
         if "occurred_at" in changes:
-            refresh_last_interaction(meeting.contact_links.values("contact_id"))
+            _met(meeting)
     return meeting
 
 
@@ -183,6 +194,7 @@ def _create_follow_up(
     )
     follow_up.full_clean()
     follow_up.save()
+    reminders.plan_follow_up_reminders(follow_up)
     return follow_up
 
 
@@ -232,9 +244,7 @@ def _close_follow_up(*, follow_up: FollowUp, by: User, note: str, status: str) -
             ]
         )
         # Nothing more to remind anyone of.
-        follow_up.reminders.filter(state=ReminderState.PENDING).update(
-            state=ReminderState.CANCELLED
-        )
+        reminders.cancel_follow_up_reminders(follow_up)
     return follow_up
 
 
@@ -257,7 +267,8 @@ def update_follow_up(
     assignee: User | None = None,
     due_date: datetime.date | None = None,
 ) -> FollowUp:
-    """Re-date, reassign or reword an open follow-up."""
+    """Re-date, reassign or reword an open follow-up; its reminders follow the new date and
+    assignee."""
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if not rules.can_edit_follow_up(by, follow_up):
         raise PermissionDenied(_("You may not change this follow-up."))
@@ -272,6 +283,7 @@ def update_follow_up(
     follow_up.full_clean()
     with _history(by, "update_follow_up"):
         follow_up.save()
+    reminders.plan_follow_up_reminders(follow_up)
     return follow_up
 
 
@@ -349,3 +361,70 @@ def merge_contacts(*, survivor: Contact, duplicate: Contact, by: User) -> Contac
         refresh_last_interaction([survivor.pk])
     survivor.refresh_from_db()
     return survivor
+
+
+# --- Reminders and notifications -------------------------------------------------------------
+
+
+@transaction.atomic
+def retry_reminder(*, reminder: Reminder, by: User) -> Reminder:
+    """Give a failed reminder another full set of attempts; the next sweep sends it."""
+    if not rules.can_operate_reminders(by):
+        raise PermissionDenied(_("You may not retry reminders."))
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.state != ReminderState.FAILED:
+        raise ValidationError(_("Only a failed reminder can be retried."))
+    reminder.state = ReminderState.PENDING
+    reminder.attempts = 0
+    reminder.next_attempt_at = None
+    reminder.save(update_fields=["state", "attempts", "next_attempt_at"])
+    return reminder
+
+
+@transaction.atomic
+def mark_notification_read(*, notification: Notification, by: User) -> Notification:
+    """Mark one of the user's own notifications read (reading it twice changes nothing)."""
+    if notification.recipient_id != by.pk:
+        raise PermissionDenied(_("This notification is not yours."))
+    now = timezone.now()
+    if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+        notification.read_at = now
+    else:
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, user: User) -> int:
+    """Mark all the user's unread notifications read; returns how many there were."""
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def update_notification_preferences(
+    *,
+    user: User,
+    by: User,
+    email_kinds: Sequence[str] | None = None,
+    in_app_kinds: Sequence[str] | None = None,
+    digest_weekday: int | None = None,
+) -> NotificationPreference:
+    """Choose per kind of reminder which channels to get, and the day of the weekly digest.
+
+    Pending reminders follow at once: unwanted ones are cancelled, newly wanted ones planned.
+    """
+    if by.pk != user.pk and not rules.can_operate_reminders(by):
+        raise PermissionDenied(_("You may not change another user's notifications."))
+    preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        user=user
+    )
+    if email_kinds is not None:
+        preference.email_kinds = sorted(set(email_kinds))
+    if in_app_kinds is not None:
+        preference.in_app_kinds = sorted(set(in_app_kinds))
+    if digest_weekday is not None:
+        preference.digest_weekday = digest_weekday
+    preference.full_clean()
+    preference.save()
+    reminders.wanted_kinds_changed(user)
+    return preference
