@@ -1,0 +1,46 @@
+"""Fixtures of the reminder tests. The drills with a real Redis and real Celery workers have
+theirs in `tests/reminders/drills.py`."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.factories import MeetingFactory, UserFactory
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def helsinki(*args) -> datetime.datetime:
+    """An aware datetime given in Helsinki wall-clock time."""
+    return datetime.datetime(*args, tzinfo=HELSINKI)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def now(time_machine):
+    """The clock stands still at Monday 23 March 2026, 10:00 in Helsinki (winter time)."""
+    moment = helsinki(2026, 3, 23, 10, 0)
+    time_machine.move_to(moment, tick=False)
+    return moment
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(staff=True, language="en")
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(coordinator=True, language="fi")
+
+
+@pytest.fixture
+def meeting(staff):
+    return MeetingFactory(author=staff)
