@@ -10,6 +10,9 @@ import pytest
 
 from tests.factories import MeetingFactory, UserFactory
 
+# The drills' fixtures: a private Redis, Celery workers and beat as subprocesses.
+from .drills import drill, real_broker  # noqa: F401
+
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 

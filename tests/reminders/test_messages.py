@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from advocacy import delivery, reminders, services
+from advocacy import delivery, reminders
 from advocacy.messages import compose, gather_digest
 from advocacy.models import (
     Channel,
