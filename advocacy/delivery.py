@@ -7,10 +7,10 @@ there is nothing to say any more.
 - Claim: `select_for_update(skip_locked=True)` picks a small batch of due rows that no one else
   holds, and a compare-and-set moves them `pending → sending` (counting the attempt). Any number
   of sweeps may run at once; they never claim the same row.
-- Deliver: per row, one transaction locks it, checks it is still `sending`, writes its message
-  (a Notification row, or an OutboxEmail row for the relay) and marks it `sent`. Both or
-  neither: a crash before the commit leaves no message and the row `sending`; after it, the row
-  is `sent`. The one-to-one from message to reminder makes a second message impossible.
+- Deliver: a transaction per batch locks the rows still `sending`, and for each writes its
+  message (a Notification row, or an OutboxEmail row for the relay) and marks it `sent`. Both
+  or neither: a crash before the commit leaves no message and the rows `sending`; after it, they
+  are `sent`. The one-to-one from message to reminder makes a second message impossible.
 - Recover: rows left `sending` longer than REMINDER_SENDING_TIMEOUT (a worker was killed, the
   broker lost the delivery task) go back to `pending` and are claimed again.
 
@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -141,62 +142,83 @@ def recover_stuck(*, now: datetime.datetime | None = None) -> int:
 
 
 def deliver(reminder_ids: Iterable[int]) -> DeliveryReport:
-    """Deliver claimed reminders, each in its own transaction. Safe to run twice, or at once
-    with another delivery of the same ids: only a row still `sending` is delivered, under its
-    row lock."""
+    """Deliver claimed reminders, REMINDER_BATCH_SIZE per transaction. Safe to run twice, or at
+    once with another delivery of the same ids: only rows still `sending` are delivered, under
+    their row locks."""
+    ids = list(reminder_ids)
+    size = settings.REMINDER_BATCH_SIZE
     report = DeliveryReport()
-    for reminder_id in reminder_ids:
-        outcome = _deliver_or_record_failure(reminder_id)
+    for start in range(0, len(ids), size):
+        report += deliver_batch(ids[start : start + size])
+    return report
+
+
+@transaction.atomic
+def deliver_batch(reminder_ids: list[int]) -> DeliveryReport:
+    """Deliver a batch in one transaction.
+
+    Locks the rows still `sending` (skipping any another deliverer holds), writes their messages
+    and marks them `sent` — or cancels those with nothing to say, or records a failure. All of it
+    commits at once: a crash before the commit leaves no message and every row `sending`, for
+    recovery to hand back. A few statements for the whole batch; should one of them fail, the
+    batch is done again row by row, so that one bad reminder cannot hold up the others.
+    """
+    ids = sorted(set(reminder_ids))
+    rows = _lock_sending(ids)
+    try:
+        with transaction.atomic():  # a savepoint: the row locks stay ours if it rolls back
+            return _deliver_together(rows, DeliveryReport(skipped=len(ids) - len(rows)))
+    except DatabaseError:
+        logger.exception("Delivering %d reminders together failed; one by one now", len(rows))
+    rows = _lock_sending(ids)
+    report = DeliveryReport(skipped=len(ids) - len(rows))
+    for reminder in rows:
+        outcome = _deliver_alone(reminder)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
-def _deliver_or_record_failure(reminder_id: int) -> str:
-    try:
-        return deliver_one(reminder_id)
-    except Exception as error:
-        logger.exception("Reminder %s could not be delivered", reminder_id)
-        return record_failure(reminder_id, error)
-
-
-@transaction.atomic
-def deliver_one(reminder_id: int) -> str:
-    """Deliver one claimed reminder; returns the outcome ("sent", "cancelled", "skipped").
-
-    The message row and the `sent` mark are written in this one transaction.
-    """
-    reminder = (
+def _lock_sending(ids: list[int]) -> list[Reminder]:
+    return list(
         Reminder.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("recipient", "follow_up__assignee", "follow_up__meeting", "follow_up__goal")
-        .filter(pk=reminder_id, state=ReminderState.SENDING)
-        .first()
+        .filter(pk__in=ids, state=ReminderState.SENDING)
+        .order_by("pk")
     )
-    if reminder is None:
-        return "skipped"
-    now = timezone.now()
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """No message after all; `why` is kept on the cancelled reminder when it is worth telling."""
+
+    why: str = ""
+
+
+def prepare_message(
+    reminder: Reminder, *, now: datetime.datetime
+) -> Notification | OutboxEmail | Nothing:
+    """The (unsaved) message row of a locked `sending` reminder, or why there is none."""
     recipient = reminder.recipient
     if not recipient.is_active:
-        return _cancel(reminder, gettext("The recipient's account is closed."))
+        return Nothing(gettext("The recipient's account is closed."))
     if reminder.channel == Channel.EMAIL and not recipient.email:
-        return _cancel(reminder, gettext("The recipient has no e-mail address."))
+        return Nothing(gettext("The recipient has no e-mail address."))
     message = compose(reminder, now=now)
-    if message is None:
-        return _cancel(reminder, "")
-    write_message(reminder, message, now=now)
-    reminder.state = ReminderState.SENT
-    reminder.sent_at = now
-    reminder.save(update_fields=["state", "sent_at"])
-    return "sent"
+    if message is None:  # the follow-up was closed, the person met, the digest empty
+        return Nothing()
+    return message_row(reminder, message, now=now)
 
 
-def write_message(reminder: Reminder, message: Message, *, now: datetime.datetime) -> None:
-    """The reminder's message in its channel: an in-app notification or an e-mail in the outbox.
+def message_row(
+    reminder: Reminder, message: Message, *, now: datetime.datetime
+) -> Notification | OutboxEmail:
+    """The reminder's message in its channel: an in-app notification or an e-mail for the outbox.
 
     The unique reminder of both tables refuses a second message for the same reminder.
     """
     recipient = reminder.recipient
     if reminder.channel == Channel.IN_APP:
-        Notification.objects.create(
+        return Notification(
             recipient=recipient,
             reminder=reminder,
             kind=reminder.kind,
@@ -205,22 +227,77 @@ def write_message(reminder: Reminder, message: Message, *, now: datetime.datetim
             url=message.path,
             created_at=now,
         )
-    else:
-        text, html = message.render_email(recipient)
-        OutboxEmail.objects.create(
-            reminder=reminder,
-            recipient=recipient,
-            to_address=recipient.email,
-            subject=message.subject,
-            body_text=text,
-            body_html=html,
-            created_at=now,
-            next_attempt_at=now,
+    text, html = message.render_email(recipient)
+    return OutboxEmail(
+        reminder=reminder,
+        recipient=recipient,
+        to_address=recipient.email,
+        subject=message.subject,
+        body_text=text,
+        body_html=html,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def _deliver_together(rows: list[Reminder], report: DeliveryReport) -> DeliveryReport:
+    now = timezone.now()
+    notifications: list[Notification] = []
+    emails: list[OutboxEmail] = []
+    cancelled: dict[str, list[int]] = defaultdict(list)
+    failed: list[tuple[Reminder, Exception]] = []
+    for reminder in rows:
+        try:
+            outcome = prepare_message(reminder, now=now)
+        except DatabaseError:
+            raise
+        except Exception as error:
+            logger.warning("Reminder %s could not be composed", reminder.pk, exc_info=error)
+            failed.append((reminder, error))
+            continue
+        if isinstance(outcome, Nothing):
+            cancelled[outcome.why].append(reminder.pk)
+        elif isinstance(outcome, Notification):
+            notifications.append(outcome)
+        else:
+            emails.append(outcome)
+    if notifications:
+        Notification.objects.bulk_create(notifications)
+    if emails:
+        OutboxEmail.objects.bulk_create(emails)
+    sent = [m.reminder_id for m in notifications] + [m.reminder_id for m in emails]
+    if sent:
+        Reminder.objects.filter(pk__in=sent).update(state=ReminderState.SENT, sent_at=now)
+    for why, ids in cancelled.items():
+        Reminder.objects.filter(pk__in=ids).update(
+            state=ReminderState.CANCELLED, **({"last_error": why} if why else {})
         )
+    report.sent += len(sent)
+    report.cancelled += sum(len(ids) for ids in cancelled.values())
+    for reminder, error in failed:
+        outcome = _record_failure(reminder, error)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def _deliver_alone(reminder: Reminder) -> str:
+    try:
+        with transaction.atomic():  # a savepoint per reminder
+            now = timezone.now()
+            outcome = prepare_message(reminder, now=now)
+            if isinstance(outcome, Nothing):
+                return _cancel(reminder, outcome.why)
+            outcome.save()
+            reminder.state = ReminderState.SENT
+            reminder.sent_at = now
+            reminder.save(update_fields=["state", "sent_at"])
+            return "sent"
+    except Exception as error:
+        logger.exception("Reminder %s could not be delivered", reminder.pk)
+        return _record_failure(reminder, error)
 
 
 def _cancel(reminder: Reminder, why: str) -> str:
-    """Nothing to send any more (the follow-up was closed, the person met, the digest empty)."""
     reminder.state = ReminderState.CANCELLED
     update = ["state"]
     if why:
@@ -236,16 +313,9 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return min(delay, MAX_RETRY_DELAY)
 
 
-@transaction.atomic
-def record_failure(reminder_id: int, error: BaseException) -> str:
-    """After a failed delivery: retry later with backoff, or `failed` when out of attempts."""
-    reminder = (
-        Reminder.objects.select_for_update(skip_locked=True)
-        .filter(pk=reminder_id, state=ReminderState.SENDING)
-        .first()
-    )
-    if reminder is None:
-        return "skipped"
+def _record_failure(reminder: Reminder, error: BaseException) -> str:
+    """After a failed delivery of a locked row: retry later with backoff, or `failed` when out
+    of attempts. The error is kept."""
     reminder.last_error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
     if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
         reminder.state = ReminderState.FAILED

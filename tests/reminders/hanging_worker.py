@@ -1,7 +1,7 @@
-"""The Celery app for the crash drill: the real one, but its delivery hangs after
-KUUSIKKO_HANG_AFTER messages, inside the transaction of the next one (its message written, not
-committed), and writes that reminder's id to KUUSIKKO_HANG_MARKER. The drill then SIGKILLs the
-worker at a known point in the middle of a batch.
+"""The Celery app for the crash drill: the real one, but its delivery hangs after making
+KUUSIKKO_HANG_AFTER messages, inside the transaction of the batch it is working on (its row
+locks held, nothing of it committed), and writes the reminder's id to KUUSIKKO_HANG_MARKER.
+The drill then SIGKILLs the worker at a known point in the middle of a batch.
 
 Used as `celery -A tests.reminders.hanging_worker worker`; nothing in the project imports it.
 """
@@ -29,15 +29,15 @@ def _install_hang(**kwargs) -> None:
     _installed = True
     from advocacy import delivery
 
-    write_message = delivery.write_message
-    written = 0
+    message_row = delivery.message_row
+    made = 0
 
-    def write_then_hang(reminder, message, *, now):
-        nonlocal written
-        write_message(reminder, message, now=now)
-        written += 1
-        if written > HANG_AFTER:
+    def make_then_hang(reminder, message, *, now):
+        nonlocal made
+        made += 1
+        if made > HANG_AFTER:
             MARKER.write_text(str(reminder.pk))
             time.sleep(3600)
+        return message_row(reminder, message, now=now)
 
-    delivery.write_message = write_then_hang
+    delivery.message_row = make_then_hang

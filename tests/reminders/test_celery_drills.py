@@ -122,8 +122,8 @@ def test_a_worker_killed_mid_batch_leaves_every_reminder_delivered_exactly_once(
     )
     wait_until(marker.exists, timeout=DEADLINE, what="the victim to hang", logs=drill.logs)
     hung_on = int(marker.read_text())
-    # In the middle of its second batch of 25: 40 delivered, the 41st written but not committed.
-    assert states(ids) == {ReminderState.SENT: 40, ReminderState.SENDING: 260}
+    # In the middle of its second batch of 25: the first committed, nothing of the second.
+    assert states(ids) == {ReminderState.SENT: 25, ReminderState.SENDING: 275}
     assert not OutboxEmail.objects.filter(reminder_id=hung_on).exists()
     assert not Notification.objects.filter(reminder_id=hung_on).exists()
 

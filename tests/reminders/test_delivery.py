@@ -13,7 +13,6 @@ from advocacy.models import (
     Notification,
     OutboxEmail,
     Reminder,
-    ReminderKind,
     ReminderState,
 )
 from tests.factories import FollowUpFactory, ReminderFactory, UserFactory
@@ -259,16 +258,39 @@ def test_the_sweep_claims_in_batches_and_logs_its_counts(now, caplog):
     assert "Reminder sweep: claimed 5, sent 5, cancelled 0, retried 0, failed 0" in caplog.text
 
 
-def test_delivering_one_in_app_reminder_takes_a_fixed_number_of_queries(
-    now, django_assert_num_queries
+@pytest.mark.parametrize("count", [1, 20])
+def test_delivering_a_batch_takes_the_same_queries_for_one_reminder_or_many(
+    now, count, django_assert_num_queries
 ):
-    reminder = ReminderFactory(channel=Channel.IN_APP, kind=ReminderKind.FOLLOW_UP_DUE)
-    [reminder_id] = delivery.claim_due(limit=1)
-    # 1 SAVEPOINT (deliver_one's atomic inside the test's transaction)
+    follow_up = FollowUpFactory()
+    ReminderFactory.create_batch(
+        count, follow_up=follow_up, recipient=follow_up.assignee, channel=Channel.IN_APP
+    )
+    ids = delivery.claim_due(limit=count)
+    # 1 SAVEPOINT (the batch's transaction, inside the test's)
     # 2 SELECT ... FOR UPDATE OF reminder SKIP LOCKED, with recipient and follow-up joined
-    # 3 INSERT the notification
-    # 4 UPDATE the reminder to sent
-    # 5 RELEASE SAVEPOINT
-    with django_assert_num_queries(5):
-        assert delivery.deliver_one(reminder_id) == "sent"
-    assert Notification.objects.filter(reminder=reminder).exists()
+    # 3 SAVEPOINT (delivering together)
+    # 4 INSERT the notifications
+    # 5 UPDATE the reminders to sent
+    # 6 RELEASE SAVEPOINT (delivering together)
+    # 7 RELEASE SAVEPOINT (the batch's)
+    with django_assert_num_queries(7):
+        assert delivery.deliver_batch(ids).sent == count
+
+
+def test_a_batch_whose_writes_fail_is_done_again_one_by_one(now, monkeypatch):
+    follow_up = FollowUpFactory()
+    good = ReminderFactory(
+        follow_up=follow_up, recipient=follow_up.assignee, channel=Channel.IN_APP
+    )
+    bad = ReminderFactory(follow_up=follow_up, recipient=follow_up.assignee, channel=Channel.IN_APP)
+    Notification.objects.create(recipient=bad.recipient, reminder=bad, kind=bad.kind)  # in the way
+    ids = delivery.claim_due(limit=10)
+
+    report = delivery.deliver_batch(ids)
+
+    good.refresh_from_db(), bad.refresh_from_db()
+    assert (report.sent, report.retried) == (1, 1)
+    assert good.state == ReminderState.SENT
+    assert bad.state == ReminderState.PENDING
+    assert "IntegrityError" in bad.last_error
