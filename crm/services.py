@@ -6,12 +6,13 @@ from typing import Any
 
 import pghistory
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Contact, NetworkMembership, User
+from crm.rules import can_anonymise_contacts
 
 # What anonymisation removes: everything that identifies the person.
 IDENTITY_FIELDS = (
@@ -49,6 +50,8 @@ def anonymise_contact(*, contact: Contact, by: User) -> Contact:
     The contact row stays (meetings point at it) with its identity fields blanked; its history
     rows are scrubbed of the same fields, so no old name, e-mail or phone survives anywhere.
     """
+    if not can_anonymise_contacts(by):
+        raise PermissionDenied(_("You may not anonymise contacts."))
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.anonymised_at is not None:
         return contact
