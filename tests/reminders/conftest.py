@@ -21,14 +21,10 @@ def helsinki(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=HELSINKI)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def now(time_machine):
-    """The clock stands still at Monday 23 March 2026, 10:00 in Helsinki (winter time)."""
+    """The reminder tests' clock (instead of the suite's): it stands still at Monday 23 March
+    2026, 10:00 in Helsinki, winter time, a week before summer time begins."""
     moment = helsinki(2026, 3, 23, 10, 0)
     time_machine.move_to(moment, tick=False)
     return moment
@@ -36,12 +32,9 @@ def now(time_machine):
 
 @pytest.fixture
 def staff(db):
+    """A staff member who reads English (the suite's `staff` reads Finnish): the tests compare
+    English texts, the Finnish catalogue comes later."""
     return UserFactory(staff=True, language="en")
-
-
-@pytest.fixture
-def coordinator(db):
-    return UserFactory(coordinator=True, language="fi")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core import mail as django_mail
 
 from advocacy import mail
 from advocacy.models import OutboxEmail, OutboxState
-from tests.factories import UserFactory
+from tests.factories import OutboxEmailFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def queued(now):
     user = UserFactory()
     return [
-        OutboxEmail.objects.create(
+        OutboxEmailFactory(
             recipient=user,
             to_address=f"person{i}@kunta.example.fi",
             subject=f"Reminder {i}",

@@ -4,16 +4,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from advocacy import services
-from advocacy.models import Notification, ReminderKind
-from tests.factories import UserFactory
+from advocacy.models import Notification
+from tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def notify(user, subject="Follow-up due") -> Notification:
-    return Notification.objects.create(
-        recipient=user, kind=ReminderKind.FOLLOW_UP_DUE, subject=subject
-    )
+    return NotificationFactory(recipient=user, subject=subject)
 
 
 def test_unread_count_and_list_are_per_user(staff):
