@@ -103,7 +103,9 @@ def _follow_up_due(reminder: Reminder, now: datetime.datetime) -> Message | None
     today = local_date(now)
     days_left = (follow_up.due_date - today).days
     description = Truncator(follow_up.description).chars(120)
-    if days_left <= 0:
+    if days_left < 0:  # sent late (after an outage): say what is true now
+        return _follow_up_overdue(reminder, now)
+    if days_left == 0:
         subject = _("Follow-up due today: %(description)s") % {"description": description}
         intro = _("This follow-up of yours is due today.")
     elif days_left == 1:

@@ -237,3 +237,10 @@ def test_follow_up_due_today_says_so(now, time_machine):
     reminder = ReminderFactory(follow_up=follow_up, recipient=follow_up.assignee)
     time_machine.move_to(helsinki(2026, 3, 23, 9, 0), tick=False)
     assert compose(reminder).subject == f"Follow-up due today: {follow_up.description}"
+
+
+def test_a_due_reminder_delivered_after_the_due_date_says_the_follow_up_is_overdue(now):
+    follow_up = FollowUpFactory(due_date=datetime.date(2026, 3, 20))
+    follow_up.assignee.language = "en"
+    reminder = ReminderFactory(follow_up=follow_up, recipient=follow_up.assignee)
+    assert compose(reminder).subject == f"Overdue follow-up: {follow_up.description}"
