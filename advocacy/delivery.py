@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -38,6 +38,7 @@ from .models import Channel, Notification, OutboxEmail, Reminder, ReminderState
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+LOCK_TIMEOUT = "10s"
 ERROR_LENGTH = 2000
 
 
@@ -48,7 +49,7 @@ class DeliveryReport:
     cancelled: int = 0
     retried: int = 0
     failed: int = 0
-    skipped: int = 0  # no longer ours to send: sent, cancelled or held by another worker
+    skipped: int = 0  # no longer `sending`: delivered, cancelled or recovered meanwhile
     recovered: int = 0
 
     def __iadd__(self, other: DeliveryReport) -> DeliveryReport:
@@ -144,7 +145,7 @@ def recover_stuck(*, now: datetime.datetime | None = None) -> int:
 def deliver(reminder_ids: Iterable[int]) -> DeliveryReport:
     """Deliver claimed reminders, REMINDER_BATCH_SIZE per transaction. Safe to run twice, or at
     once with another delivery of the same ids: only rows still `sending` are delivered, under
-    their row locks."""
+    their row locks, so the second finds them `sent`."""
     ids = list(reminder_ids)
     size = settings.REMINDER_BATCH_SIZE
     report = DeliveryReport()
@@ -157,13 +158,17 @@ def deliver(reminder_ids: Iterable[int]) -> DeliveryReport:
 def deliver_batch(reminder_ids: list[int]) -> DeliveryReport:
     """Deliver a batch in one transaction.
 
-    Locks the rows still `sending` (skipping any another deliverer holds), writes their messages
+    Locks the rows still `sending`, writes their messages
     and marks them `sent` — or cancels those with nothing to say, or records a failure. All of it
     commits at once: a crash before the commit leaves no message and every row `sending`, for
     recovery to hand back. A few statements for the whole batch; should one of them fail, the
     batch is done again row by row, so that one bad reminder cannot hold up the others.
     """
     ids = sorted(set(reminder_ids))
+    with connection.cursor() as cursor:
+        # Wait for rows another transaction holds (briefly, a concurrent claim may), but not
+        # for ever behind a hung deliverer: give up, and recovery hands them back later.
+        cursor.execute("SET LOCAL lock_timeout = %s", [LOCK_TIMEOUT])
     rows = _lock_sending(ids)
     try:
         with transaction.atomic():  # a savepoint: the row locks stay ours if it rolls back
@@ -179,8 +184,12 @@ def deliver_batch(reminder_ids: list[int]) -> DeliveryReport:
 
 
 def _lock_sending(ids: list[int]) -> list[Reminder]:
+    """Our claimed rows, locked. Not SKIP LOCKED: a concurrent claim's scan may hold a lock on a
+    row it has just seen turn `sending` until its transaction ends (PostgreSQL keeps the lock
+    of a row that fails the recheck), and skipping would strand the row until recovery. Rows
+    another deliverer sent meanwhile drop out on the state recheck after the wait."""
     return list(
-        Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+        Reminder.objects.select_for_update(of=("self",))
         .select_related("recipient", "follow_up__assignee", "follow_up__meeting", "follow_up__goal")
         .filter(pk__in=ids, state=ReminderState.SENDING)
         .order_by("pk")

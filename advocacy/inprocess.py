@@ -16,7 +16,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,7 @@ def _loop(interval: float, plan_interval: float) -> None:
         except Exception:
             logger.exception("In-process reminder sweep failed; trying again in %s s", interval)
         finally:
-            close_old_connections()
-            connection.close()
+            connection.close()  # a fresh one next round: no stale connection between rounds
         time.sleep(interval)
 
 

@@ -170,7 +170,8 @@ def _apply(
     # twice); the lock keeps the sweep from claiming a row while we change it.
     keys = {row.key for row in wanted.values()}
     current = scope.filter(Q(state=ReminderState.PENDING) | Q(key__in=keys))
-    existing = {_row_identity(r): r for r in current.select_for_update(of=("self",))}
+    locked = current.select_for_update(of=("self",)).order_by("pk")  # the deliverers' order
+    existing = {_row_identity(r): r for r in locked}
     changed = 0
     for identity, row in existing.items():
         if identity in wanted or row.state != ReminderState.PENDING:

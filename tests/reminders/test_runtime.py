@@ -2,6 +2,7 @@
 management commands."""
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail as django_mail
@@ -74,6 +75,7 @@ def test_the_timer_goes_on_after_a_failed_round_and_plans_again_until_it_succeed
 
     monkeypatch.setattr(inprocess, "run_once", run_once)
     monkeypatch.setattr(inprocess.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(inprocess, "connection", SimpleNamespace(close=lambda: None))
     with pytest.raises(SystemExit):
         inprocess._loop(interval=60, plan_interval=3600)
 
@@ -131,6 +133,6 @@ def test_the_benchmark_delivers_everything_once_and_cleans_up(monkeypatch, capsy
 
     out = capsys.readouterr().out
     assert "40 of 40 delivered" in out
-    assert "Relay (locmem backend): 20 e-mails" in out
+    assert "Relay (2 relays, locmem backend): 20 e-mails" in out
     assert "Duplicates: 0 extra messages, 0 e-mails sent twice; missing: 0" in out
     assert not Notification.objects.exists() and not OutboxEmail.objects.exists()
