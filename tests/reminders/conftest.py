@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from config.celery import app as celery_app
 from tests.factories import MeetingFactory, UserFactory
 
 # The drills' fixtures: a private Redis, Celery workers and beat as subprocesses.
@@ -19,6 +20,17 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 def helsinki(*args) -> datetime.datetime:
     """An aware datetime given in Helsinki wall-clock time."""
     return datetime.datetime(*args, tzinfo=HELSINKI)
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks inline, as without REDIS_URL, even where the suite runs with one (CI): a test
+    must not leave messages in a shared broker."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = saved
 
 
 @pytest.fixture

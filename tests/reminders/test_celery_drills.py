@@ -35,10 +35,13 @@ from .drills import (
     wait_until,
 )
 
+# The workers see committed rows only: transactional tests. serialized_rollback restores the
+# migrations' rows (municipalities, content types) before and leaves the tables empty after, as
+# the suite's other serialized test (tests/test_migrations.py) expects.
 pytestmark = [
     pytest.mark.slow,
     requires_redis_server,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 DEADLINE = 120  # seconds: against a hung drill, not a performance requirement

@@ -17,7 +17,7 @@ from .drills import database_url_for_workers
 
 @pytest.mark.django_db
 def test_the_sweep_task_queues_deliveries_after_the_claim_commits(
-    now, django_capture_on_commit_callbacks
+    now, eager_celery, django_capture_on_commit_callbacks
 ):
     reminder = ReminderFactory(channel=Channel.IN_APP)
 
@@ -32,7 +32,7 @@ def test_the_sweep_task_queues_deliveries_after_the_claim_commits(
 
 
 @pytest.mark.django_db
-def test_the_delivery_task_is_harmless_when_run_twice(now):
+def test_the_delivery_task_is_harmless_when_run_twice(now, eager_celery):
     reminder = ReminderFactory(channel=Channel.IN_APP, state=ReminderState.SENDING)
 
     first = tasks.deliver_reminders.delay([reminder.pk]).get()
@@ -123,7 +123,7 @@ def test_the_benchmark_refuses_a_database_with_real_reminders_due(now):
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # see test_celery_drills.py
 def test_the_benchmark_delivers_everything_once_and_cleans_up(monkeypatch, capsys):
     # Its sweep processes must reach the test database.
     monkeypatch.setenv("DATABASE_URL", database_url_for_workers())
