@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('advocacy', '0003_notifications_outbox'),
-        ('crm', '0002_municipalities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -48,10 +47,6 @@ class Migration(migrations.Migration):
             model_name='reminder',
             name='kind',
             field=models.CharField(choices=[('follow_up_due', 'follow-up due'), ('follow_up_overdue', 'follow-up overdue'), ('escalation', 'overdue follow-up escalated'), ('weekly_digest', 'weekly digest'), ('stale_contact', 'decision-maker not met lately'), ('stale_summary', 'summary of decision-makers not met lately')], max_length=30, verbose_name='kind'),
-        ),
-        migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(condition=models.Q(('state', 'sending')), fields=['claimed_at'], name='reminder_sending_claimed'),
         ),
         migrations.AddConstraint(
             model_name='reminder',
