@@ -4,6 +4,7 @@ weekly digests; decision-makers not met lately."""
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from advocacy import reminders, services
@@ -296,9 +297,14 @@ def test_changing_preferences_cancels_unwanted_and_plans_newly_wanted_reminders(
     ) == {Channel.EMAIL}
 
 
-def test_nobody_changes_another_users_notification_preferences(staff):
-    from django.core.exceptions import PermissionDenied
+def test_an_unknown_kind_or_weekday_is_refused(staff):
+    with pytest.raises(ValidationError):
+        services.update_notification_preferences(user=staff, by=staff, email_kinds=["gossip"])
+    with pytest.raises(ValidationError):
+        services.update_notification_preferences(user=staff, by=staff, digest_weekday=7)
 
+
+def test_nobody_changes_another_users_notification_preferences(staff):
     with pytest.raises(PermissionDenied):
         services.update_notification_preferences(
             user=staff, by=UserFactory(staff=True), digest_weekday=Weekday.FRIDAY
