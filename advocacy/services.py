@@ -21,7 +21,7 @@ from crm import services as crm_services
 from crm.models import Contact, Organisation, User
 from crm.rules import can_merge_contacts
 
-from . import reminders, rules
+from . import mail, reminders, rules
 from .models import (
     FollowUp,
     FollowUpStatus,
@@ -33,6 +33,7 @@ from .models import (
     MeetingKind,
     Notification,
     NotificationPreference,
+    OutboxEmail,
     Reminder,
     ReminderState,
     Topic,
@@ -379,6 +380,17 @@ def retry_reminder(*, reminder: Reminder, by: User) -> Reminder:
     reminder.next_attempt_at = None
     reminder.save(update_fields=["state", "attempts", "next_attempt_at"])
     return reminder
+
+
+@transaction.atomic
+def retry_outbox_email(*, email: OutboxEmail, by: User) -> OutboxEmail:
+    """Send a failed e-mail again: back in the outbox with a fresh set of attempts."""
+    if not rules.can_operate_reminders(by):
+        raise PermissionDenied(_("You may not retry e-mail."))
+    if not mail.requeue(email):
+        raise ValidationError(_("Only a failed e-mail can be sent again."))
+    email.refresh_from_db()
+    return email
 
 
 @transaction.atomic

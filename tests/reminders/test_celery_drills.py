@@ -143,12 +143,8 @@ def test_a_worker_killed_mid_batch_leaves_every_reminder_delivered_exactly_once(
 
 
 def test_during_a_broker_outage_the_web_app_serves_and_due_reminders_go_out_afterwards(
-    drill, real_broker, client, settings
+    drill, real_broker, client
 ):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     drill.start_worker("w1")
     beat = drill.start_beat("beat")
     wait_until(
