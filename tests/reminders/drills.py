@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from django.db import connection
 
 from advocacy.models import Channel, Notification, OutboxEmail, Reminder, ReminderState
 from config.celery import app as celery_app
+from tests.processes import free_port
 
 CELERY = str(Path(sys.executable).with_name("celery"))
 REDIS_SERVER = shutil.which("redis-server")
@@ -35,12 +35,6 @@ REDIS_SERVER = shutil.which("redis-server")
 requires_redis_server = pytest.mark.skipif(
     REDIS_SERVER is None, reason="the drills need redis-server on PATH"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(
