@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
+from crm.search import text_search_q
 from crm.validators import normalise_business_id, validate_business_id
 
 
@@ -131,6 +132,21 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def search(self, text: str) -> OrganisationQuerySet:
+        """Organisations whose name, business ID, website or notes contain every word of `text`."""
+        condition = text_search_q(text, ["name", "business_id", "website", "notes"])
+        return self if condition is None else self.filter(condition)
+
+    def for_list(self) -> OrganisationQuerySet:
+        """Lists and details: municipality and tags fetched along, contacts counted."""
+        return (
+            self.select_related("municipality", "parent")
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+            .annotate(contact_count=Count("contacts", distinct=True))
+        )
+
+
 @tracked()
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -169,6 +185,8 @@ class Organisation(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -226,7 +244,36 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(Q(last_interaction_at__lt=moment) | Q(last_interaction_at__isnull=True))
 
     def for_list(self) -> ContactQuerySet:
-        return self.select_related("organisation", "municipality").prefetch_related("tags")
+        return self.select_related("organisation", "municipality").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id", "name")),
+            Prefetch("relationship_owners", queryset=User.objects.only("id")),
+        )
+
+    def for_detail(self) -> ContactQuerySet:
+        """One contact's page: its positions and network memberships too."""
+        return self.for_list().prefetch_related(
+            Prefetch(
+                "positions",
+                queryset=ContactPosition.objects.select_related("organisation").order_by(
+                    "-start_date", "-id"
+                ),
+            ),
+            Prefetch(
+                "memberships",
+                queryset=NetworkMembership.objects.select_related("network").order_by(
+                    "network__name"
+                ),
+            ),
+        )
+
+    def search(self, text: str) -> ContactQuerySet:
+        """Contacts whose name, title, e-mail, organisation or notes contain every word of
+        `text`, accent-insensitively."""
+        condition = text_search_q(
+            text,
+            ["first_name", "last_name", "title", "email", "notes", "organisation__name"],
+        )
+        return self if condition is None else self.filter(condition)
 
 
 # last_interaction_at is derived from meetings (whose own history records them), so a change
@@ -286,6 +333,9 @@ class Contact(models.Model):
     last_interaction_at = models.DateTimeField(_("last met"), null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    # Incremented by every update service: a client's write based on an older version is refused
+    # (no lost updates; see crm.versioning).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_by = models.ForeignKey(
         User,
         verbose_name=_("created by"),
@@ -394,6 +444,19 @@ class NetworkKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class NetworkQuerySet(models.QuerySet):
+    def search(self, text: str) -> NetworkQuerySet:
+        condition = text_search_q(text, ["name", "description"])
+        return self if condition is None else self.filter(condition)
+
+    def for_list(self) -> NetworkQuerySet:
+        """Networks with their members (contact or organisation) fetched along."""
+        members = NetworkMembership.objects.select_related("contact", "organisation").order_by("id")
+        return self.select_related("owner").prefetch_related(
+            Prefetch("memberships", queryset=members)
+        )
+
+
 @tracked()
 class Network(models.Model):
     """A named group of contacts and organisations: a committee, a forum, the district's MPs."""
@@ -413,6 +476,8 @@ class Network(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = NetworkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("network")

@@ -41,11 +41,11 @@ def test_nobody_marks_another_users_notification_read(staff):
     assert notification.read_at is None
 
 
-def test_mark_all_read_touches_only_the_users_unread_notifications(staff, now):
+def test_mark_all_notifications_read_touches_only_the_users_unread_notifications(staff, now):
     notify(staff), notify(staff)
     others = notify(UserFactory())
 
-    assert services.mark_all_read(user=staff) == 2
-    assert services.mark_all_read(user=staff) == 0
+    assert services.mark_all_notifications_read(user=staff) == 2
+    assert services.mark_all_notifications_read(user=staff) == 0
     others.refresh_from_db()
     assert others.read_at is None

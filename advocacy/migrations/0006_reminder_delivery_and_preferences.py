@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('advocacy', '0003_notifications_outbox'),
+        ('advocacy', '0005_meeting_time_plausible'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

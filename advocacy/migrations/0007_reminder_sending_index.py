@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('advocacy', '0004_reminder_delivery_and_preferences'),
+        ('advocacy', '0006_reminder_delivery_and_preferences'),
     ]
 
     operations = [
