@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -725,6 +726,7 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("overdue follow-up escalated")
     WEEKLY_DIGEST = "weekly_digest", _("weekly digest")
     STALE_CONTACT = "stale_contact", _("decision-maker not met lately")
+    STALE_SUMMARY = "stale_summary", _("summary of decision-makers not met lately")
     TRANSPARENCY_DISCLOSURE = "transparency_disclosure", _("transparency register disclosure due")
 
 
@@ -758,6 +760,8 @@ class Reminder(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Set after a failed attempt: the sweep leaves the row alone until then (backoff).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     follow_up = models.ForeignKey(
         FollowUp,
         verbose_name=_("follow-up"),
@@ -814,10 +818,99 @@ class Reminder(models.Model):
             ),
             models.Index(fields=["state", "due_at"], name="reminder_state_due"),
             models.Index(fields=["recipient", "-due_at"], name="reminder_recipient_due"),
+            # Recovery looks for rows left in `sending` by a crashed worker.
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(state=ReminderState.SENDING),
+                name="reminder_sending_claimed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_state_display()})"
+
+
+class Weekday(models.IntegerChoices):
+    """Python's numbering (date.weekday()): Monday is 0."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+def every_reminder_kind() -> list[str]:
+    return list(ReminderKind.values)
+
+
+class NotificationPreferenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> NotificationPreference:
+        """The user's preferences, or the defaults (unsaved) when they never chose."""
+        found = self.filter(user_id=user.pk).first()
+        return found if found is not None else NotificationPreference(user=user)
+
+
+class NotificationPreference(models.Model):
+    """Which channels a user wants for each kind of reminder, and the day of their digest.
+
+    A user without a row gets the defaults: every kind by e-mail and in the app, digest on
+    Mondays.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email_kinds = ArrayField(
+        models.CharField(max_length=30, choices=ReminderKind.choices),
+        verbose_name=_("by e-mail"),
+        default=every_reminder_kind,
+        blank=True,
+    )
+    in_app_kinds = ArrayField(
+        models.CharField(max_length=30, choices=ReminderKind.choices),
+        verbose_name=_("in the app"),
+        default=every_reminder_kind,
+        blank=True,
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification preferences")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email_kinds__contained_by=ReminderKind.values)
+                & Q(in_app_kinds__contained_by=ReminderKind.values),
+                name="notification_preference_kinds_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__in=Weekday.values),
+                name="notification_preference_weekday_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def channels_for(self, kind: str) -> list[str]:
+        """The channels the user wants for reminders of `kind`, e-mail first."""
+        wanted = []
+        if kind in self.email_kinds:
+            wanted.append(Channel.EMAIL)
+        if kind in self.in_app_kinds:
+            wanted.append(Channel.IN_APP)
+        return wanted
 
 
 # --- Delivered messages ----------------------------------------------------------------------

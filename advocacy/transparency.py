@@ -26,15 +26,14 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import NAMED_REGISTER_ROLES, Contact, Organisation, Role, User
+from crm.models import NAMED_REGISTER_ROLES, Contact, Organisation, User
 
 from .exports import write_csv
-from .models import Channel, Meeting, MeetingKind, Reminder, ReminderKind, Topic
+from .models import Meeting, MeetingKind, Topic
 
 SMALL_SCALE_THRESHOLD = 5
 SUBJECT_MIN, SUBJECT_MAX = 50, 600
@@ -397,32 +396,3 @@ def disclosure_reminder_times(half_year: HalfYear) -> list[tuple[str, datetime.d
             datetime.datetime.combine(closes - datetime.timedelta(days=14), at, tzinfo=zone),
         ),
     ]
-
-
-@transaction.atomic
-def plan_transparency_reminders(*, now: datetime.datetime | None = None) -> int:
-    """Plan the disclosure reminders still ahead (those of the previous half-year, whose window
-    may be open now, and of the current one) for every active coordinator (e-mail). Safe to
-    run again: a planned reminder is never planned twice.
-
-    The reminder sweep delivers them; this only writes the rows. Returns how many were new.
-    """
-    now = now or timezone.now()
-    current = HalfYear.of(timezone.localdate(now))
-    coordinators = list(User.objects.filter(is_active=True, role=Role.COORDINATOR))
-    planned = [
-        Reminder(
-            kind=ReminderKind.TRANSPARENCY_DISCLOSURE,
-            recipient=user,
-            channel=Channel.EMAIL,
-            due_at=due_at,
-            key=key,
-        )
-        for half_year in (current.previous, current)
-        for key, due_at in disclosure_reminder_times(half_year)
-        if due_at > now
-        for user in coordinators
-    ]
-    before = Reminder.objects.filter(kind=ReminderKind.TRANSPARENCY_DISCLOSURE).count()
-    Reminder.objects.bulk_create(planned, ignore_conflicts=True)
-    return Reminder.objects.filter(kind=ReminderKind.TRANSPARENCY_DISCLOSURE).count() - before

@@ -23,6 +23,7 @@ from advocacy.models import (
     GoalProgress,
     Meeting,
     MeetingContact,
+    NotificationPreference,
     OutboxEmail,
     Reminder,
     ReminderState,
@@ -311,6 +312,16 @@ def outbox_email_sent_without_time() -> BadWrite:
     )
 
 
+def notification_preference_of_unknown_kind() -> BadWrite:
+    user = UserFactory()
+    return lambda: NotificationPreference.objects.create(user=user, email_kinds=["gossip"])
+
+
+def notification_preference_on_unknown_weekday() -> BadWrite:
+    user = UserFactory()
+    return lambda: NotificationPreference.objects.create(user=user, digest_weekday=7)
+
+
 # --- Traceability: register role, access log, imports ----------------------------------------
 
 
@@ -380,6 +391,8 @@ CONSTRAINT_CASES = [
     ("reminder_unique_plan", reminder_planned_twice),
     ("outbox_state_valid", outbox_email_in_unknown_state),
     ("outbox_sent_has_time", outbox_email_sent_without_time),
+    ("notification_preference_kinds_valid", notification_preference_of_unknown_kind),
+    ("notification_preference_weekday_valid", notification_preference_on_unknown_weekday),
     ("contact_register_role_valid", contact_with_unknown_register_role),
     ("access_log_purpose_valid", access_log_of_unknown_purpose),
     ("import_kind_valid", import_of_unknown_kind),

@@ -15,13 +15,14 @@ import io
 import pytest
 
 from advocacy import services
-from advocacy.models import MeetingKind, Reminder, ReminderKind
+from advocacy.messages import compose
+from advocacy.models import Channel, MeetingKind, Reminder, ReminderKind
+from advocacy.reminders import plan_periodic_reminders, plan_transparency_reminders
 from advocacy.transparency import (
     HalfYear,
     Target,
     build_transparency_report,
     count_contacts,
-    plan_transparency_reminders,
     transparency_csv,
 )
 
@@ -153,13 +154,18 @@ def test_transparency_csv_lists_every_target_row(world):
 
 def test_disclosure_reminders_are_planned_once_for_each_coordinator(world):
     now = at(2026, 3, 1, 12)
-    assert plan_transparency_reminders(now=now) == 2
+    # Two occasions, by e-mail and in the app (the default preferences).
+    assert plan_transparency_reminders(now=now) == 4
     assert plan_transparency_reminders(now=now) == 0
 
     reminders = Reminder.objects.filter(kind=ReminderKind.TRANSPARENCY_DISCLOSURE)
-    assert {(r.recipient, r.key, r.due_at) for r in reminders} == {
-        (world.coordinator, "2026-1:opens", at(2026, 6, 24, 9)),
-        (world.coordinator, "2026-1:closes", at(2026, 8, 17, 9)),
+    assert {(r.recipient, r.key, r.due_at, r.channel) for r in reminders} == {
+        (world.coordinator, key, due_at, channel)
+        for key, due_at in (
+            ("2026-1:opens", at(2026, 6, 24, 9)),
+            ("2026-1:closes", at(2026, 8, 17, 9)),
+        )
+        for channel in (Channel.EMAIL, Channel.IN_APP)
     }
 
 
@@ -176,6 +182,26 @@ def test_disclosure_reminder_of_an_open_window_is_still_planned(world):
     assert keys == {"2026-2:closes", "2027-1:opens", "2027-1:closes"}
 
 
+def test_periodic_planning_includes_the_disclosure_reminders(world):
+    plan_periodic_reminders(now=at(2026, 3, 1, 12))
+
+    assert Reminder.objects.filter(kind=ReminderKind.TRANSPARENCY_DISCLOSURE).count() == 4
+
+
+def test_disclosure_reminder_says_which_half_year_and_until_when(world):
+    plan_transparency_reminders(now=at(2026, 3, 1, 12))
+    reminder = Reminder.objects.filter(
+        kind=ReminderKind.TRANSPARENCY_DISCLOSURE, key="2026-1:closes", channel=Channel.EMAIL
+    ).get()
+
+    message = compose(reminder, now=at(2026, 8, 17, 9))
+    assert message.path == "/transparency/?half=2026-1"
+    assert message.subject == "Transparency register: disclose by Aug. 31, 2026"
+    text, html = message.render_email(world.coordinator)
+    assert "transparency register" in text and "/transparency/?half=2026-1" in text
+    assert compose(reminder, now=at(2026, 9, 1, 9)) is None  # the window has closed
+
+
 def test_plan_transparency_reminders_command(world, time_machine):
     from django.core.management import call_command
 
@@ -183,4 +209,4 @@ def test_plan_transparency_reminders_command(world, time_machine):
     out = io.StringIO()
     call_command("plan_transparency_reminders", stdout=out)
 
-    assert out.getvalue().strip() == "2 new reminder(s) planned."
+    assert out.getvalue().strip() == "4 reminder(s) planned or changed."

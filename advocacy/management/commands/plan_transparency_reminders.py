@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from advocacy.transparency import plan_transparency_reminders
+from advocacy.reminders import plan_transparency_reminders
 
 
 class Command(BaseCommand):
@@ -10,4 +10,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         planned = plan_transparency_reminders()
-        self.stdout.write(f"{planned} new reminder(s) planned.")
+        self.stdout.write(f"{planned} reminder(s) planned or changed.")
