@@ -464,3 +464,6 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 15 * 60},
     },
 }
+
+# `make bench` (bench/): the framework-floor hello views under /bench/, off unless BENCH is set.
+BENCH = env.bool("BENCH", default=False)
