@@ -38,6 +38,14 @@ class SubqueryCount(Subquery):
     output_field = models.IntegerField()
 
 
+class SubqueryMax(Subquery):
+    """The latest value of a (correlated) one-column subquery. An aggregate, not ORDER BY ...
+    LIMIT 1: with a LIMIT the planner tends to walk the whole table in index order looking for
+    the row's first match (7 ms per contact on 10,000 meetings); MAX starts from the link."""
+
+    template = "(SELECT MAX(_latest.%(column)s) FROM (%(subquery)s) _latest)"
+
+
 USER_NAME_FIELDS = ("id", "username", "first_name", "last_name")
 
 # --- Topics and goals ------------------------------------------------------------------------
@@ -473,8 +481,10 @@ class MeetingQuerySet(models.QuerySet):
 
     def latest_for(self, link: str) -> Subquery:
         """When the latest of these meetings per row of another model took place."""
-        return Subquery(
-            self.filter(**{link: OuterRef("pk")}).order_by("-occurred_at").values("occurred_at")[:1]
+        return SubqueryMax(
+            self.filter(**{link: OuterRef("pk")}).order_by().values("occurred_at"),
+            column="occurred_at",
+            output_field=models.DateTimeField(),
         )
 
     def for_list(self) -> MeetingQuerySet:
