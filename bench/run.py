@@ -184,6 +184,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=None, help="default: 2 per worker")
     parser.add_argument("--json", default=None, help="default: bench/results-<tier>.json")
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--reminders",
+        type=int,
+        default=0,
+        help="also run `bench_reminders --count N --workers 2` against the scratch database "
+        "BENCH_REMINDERS_DATABASE_URL (migrated here; it must hold no due reminders)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("make bench needs wrk (Debian/Ubuntu: apt-get install wrk)")
@@ -220,6 +227,7 @@ def main() -> None:
                 )
             results.append(row)
         peak_rss = server.peak_rss
+    reminders = run_reminders(args.reminders) if args.reminders else None
     hello = {row["name"]: row["http"] for row in results}
     for row in results:
         http = row["http"]
@@ -237,12 +245,38 @@ def main() -> None:
         "seconds_per_run": args.seconds,
         "peak_worker_rss_mb": peak_rss / 2**20,
         "results": results,
+        "reminders": reminders,
     }
     json_path = Path(args.json or ROOT / "bench" / f"results-{args.tier}.json")
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
     Path(args.markdown).write_text(markdown(report))
     print(markdown(report))
+
+
+def run_reminders(count: int) -> dict:
+    """The reminder engine's own benchmark (advocacy bench_reminders), 2 worker processes."""
+    url = os.environ.get("BENCH_REMINDERS_DATABASE_URL")
+    if not url:
+        sys.exit("--reminders needs BENCH_REMINDERS_DATABASE_URL (a scratch database)")
+    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": url}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    started = time.monotonic()
+    output = subprocess.run(  # noqa: S603 - fixed argument list
+        [*manage, "bench_reminders", f"--count={count}", "--workers=2", "--mode=processes"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        "count": count,
+        "workers": 2,
+        "wall_s": time.monotonic() - started,
+        "lines": [line for line in output.splitlines() if line.strip()],
+    }
 
 
 def machine() -> dict:
@@ -311,8 +345,24 @@ def markdown(report: dict) -> str:
     lines += [
         "",
         "Targets of issue 8 are stated for tier L; this table is the tier named above.",
+        "The SQL floor of a read is its main query alone (no authentication, no prefetches),",
+        "from psycopg; the write has none. The dashboard page is not measured (no web UI yet).",
         "",
     ]
+    reminders = report.get("reminders")
+    if reminders:
+        lines += [
+            f"## Reminder throughput: {reminders['count']:,} due reminders, "
+            f"{reminders['workers']} worker processes",
+            "",
+            "`manage.py bench_reminders` (claim, deliver to the outbox or the app, mark; then "
+            "relay the e-mail with the locmem backend) on a scratch database:",
+            "",
+            "```",
+            *reminders["lines"],
+            "```",
+            "",
+        ]
     return "\n".join(lines)
 
 
