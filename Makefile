@@ -141,3 +141,13 @@ clean-db:
 		exit 1; \
 	fi
 	rm -rf "$${VAR_DIR:-var}/postgres"
+
+# The one-run benchmark (issue 8, docs/BENCHMARKS.md): seeds the tier into DATABASE_URL's
+# database when it is fresh (seed_demo does nothing otherwise), then measures with gunicorn + wrk.
+TIER ?= S
+.PHONY: bench
+bench: install
+	@test -n "$${DATABASE_URL:-}" || { echo "make bench needs DATABASE_URL (a scratch database)" >&2; exit 2; }
+	export DEBUG=false SECRET_KEY="$${SECRET_KEY:-bench-only-secret}"; \
+	$(MANAGE) migrate --noinput -v0 && $(MANAGE) seed_demo --tier $(TIER) && \
+	$(PY) -m bench.run --tier $(TIER) $(ARGS)

@@ -242,6 +242,7 @@ class DemoSeeder:
         contacts: int = 300,
         meetings: int = 1500,
         organisations: int | None = None,
+        due_reminders: int = 0,
         log=None,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
@@ -252,6 +253,7 @@ class DemoSeeder:
         self.n_organisations = (
             organisations if organisations is not None else len(data.ORGANISATIONS) + contacts // 20
         )
+        self.n_due_reminders = due_reminders
         self.log = log or (lambda message: None)
         self.counts: Counter[str] = Counter()
 
@@ -303,6 +305,7 @@ class DemoSeeder:
             self.seed_goal_follow_ups()
             self.set_last_interaction()
             self.seed_digests_and_alerts()
+            self.seed_due_reminders()
         if self.n_meetings > 10_000:
             # Fresh statistics, or the planner takes the million-row tables for empty ones
             # until autovacuum comes by (the admin's lists were 10 times slower).
@@ -1103,6 +1106,37 @@ class DemoSeeder:
                 )
             )
         self._save_reminders(reminders)
+
+    def seed_due_reminders(self) -> None:
+        """`due_reminders` pending e-mail reminders falling due at once (a minute ago), for
+        the reminder benchmark: one per open follow-up, round robin, as many as asked."""
+        if not self.n_due_reminders:
+            return
+        open_follow_ups = list(
+            FollowUp.objects.filter(status=FollowUpStatus.OPEN)
+            .order_by("id")
+            .values_list("pk", "assignee_id")
+        )
+        if not open_follow_ups:
+            return
+        due_at = timezone.now() - datetime.timedelta(minutes=1)
+        self._save_reminders(
+            [
+                self._reminder(
+                    kind=ReminderKind.FOLLOW_UP_DUE,
+                    recipient_id=assignee_id,
+                    channel=Channel.EMAIL,
+                    due_at=due_at,
+                    state=ReminderState.PENDING,
+                    follow_up_id=follow_up_id,
+                    key=f"due-now-{n}",
+                )
+                for n, (follow_up_id, assignee_id) in (
+                    (n, open_follow_ups[n % len(open_follow_ups)])
+                    for n in range(self.n_due_reminders)
+                )
+            ]
+        )
 
 
 def seed_demo(**options) -> Counter[str] | None:

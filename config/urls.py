@@ -24,3 +24,6 @@ if settings.DEBUG:
 
 # An unhandled exception: a page without detail, 503 while the database is unreachable.
 handler500 = "config.errors.server_error"
+
+if settings.BENCH:  # `make bench` only: the framework's floor (bench/views.py)
+    urlpatterns += [path("bench/", include("bench.urls"))]

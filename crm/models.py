@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
-from crm.search import text_search_q
+from crm.search import document_contains, search_terms, text_search_q, trigram_index
 from crm.validators import normalise_business_id, validate_business_id
 
 
@@ -134,11 +134,24 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# The columns of each trigram-indexed search expression (crm.search.trigram_index).
+ORGANISATION_SEARCH_FIELDS = ("name", "business_id", "website", "notes")
+CONTACT_NAME_FIELDS = ("first_name", "last_name")
+CONTACT_DETAIL_FIELDS = ("title", "email", "notes")
+
+
 class OrganisationQuerySet(models.QuerySet):
     def search(self, text: str) -> OrganisationQuerySet:
-        """Organisations whose name, business ID, website or notes contain every word of `text`."""
-        condition = text_search_q(text, ["name", "business_id", "website", "notes"])
-        return self if condition is None else self.filter(condition)
+        """Organisations whose name, business ID, website or notes contain every word of `text`,
+        accent-insensitively (trigram index `organisation_search_trgm`)."""
+        queryset = self
+        for term in search_terms(text):
+            queryset = queryset.filter(document_contains(ORGANISATION_SEARCH_FIELDS, term))
+        return queryset
+
+    def name_contains(self, term: str) -> OrganisationQuerySet:
+        """Organisations whose name contains `term` (unaccented): index `organisation_name_trgm`."""
+        return self.filter(document_contains(["name"], term))
 
     def for_list(self) -> OrganisationQuerySet:
         """Lists and details: municipality and tags fetched along, contacts counted."""
@@ -211,6 +224,8 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["municipality", "kind"], name="organisation_municipality_kind"),
             models.Index(Upper("name"), name="organisation_name_upper"),
+            trigram_index("name", name="organisation_name_trgm"),
+            trigram_index(*ORGANISATION_SEARCH_FIELDS, name="organisation_search_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -296,12 +311,38 @@ class ContactQuerySet(models.QuerySet):
 
     def search(self, text: str) -> ContactQuerySet:
         """Contacts whose name, title, e-mail, organisation or notes contain every word of
-        `text`, accent-insensitively."""
-        condition = text_search_q(
-            text,
-            ["first_name", "last_name", "title", "email", "notes", "organisation__name"],
+        `text`, accent-insensitively.
+
+        Each word is looked up through trigram indexes (names, other details, organisation
+        names) and the ids united, so that PostgreSQL never scans the whole table."""
+        queryset = self
+        for term in search_terms(text):
+            queryset = queryset.filter(pk__in=Contact.objects.ids_matching(term))
+        return queryset
+
+    def ids_matching(self, term: str, *, details: bool = True):
+        """Ids of contacts whose name (and, with `details`, title, e-mail or notes), or whose
+        organisation's name, contains `term` (already unaccented)."""
+        by_name = (
+            Contact.objects.filter(document_contains(CONTACT_NAME_FIELDS, term))
+            .values("pk")
+            .order_by()
         )
-        return self if condition is None else self.filter(condition)
+        by_organisation = (
+            Contact.objects.filter(
+                organisation__in=Organisation.objects.name_contains(term).values("pk").order_by()
+            )
+            .values("pk")
+            .order_by()
+        )
+        parts = [by_organisation]
+        if details:
+            parts.append(
+                Contact.objects.filter(document_contains(CONTACT_DETAIL_FIELDS, term))
+                .values("pk")
+                .order_by()
+            )
+        return by_name.union(*parts)
 
 
 # last_interaction_at is derived from meetings (whose own history records them), so a change
@@ -418,6 +459,10 @@ class Contact(models.Model):
                 name="contact_dm_last_met",
             ),
             models.Index(Lower("email"), name="contact_email_lower"),
+            # The lists' cursor order (last name, id).
+            models.Index(fields=["last_name", "id"], name="contact_list_order"),
+            trigram_index(*CONTACT_NAME_FIELDS, name="contact_name_trgm"),
+            trigram_index(*CONTACT_DETAIL_FIELDS, name="contact_detail_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,9 @@
 
 `text_search_q(text, fields)` matches when every word of `text` occurs in at least one of
 `fields` (case- and accent-insensitive: "hameenlinna" finds "Hämeenlinna"). The querysets'
-`.search(text)` methods build on it; a later issue may swap the implementation for trigram or
-Finnish full-text search behind the same signatures.
+`.search(text)` methods of the big tables (contacts, organisations, meetings) use the indexed
+expressions below instead: trigram GIN indexes over an immutable unaccent wrapper and a Finnish
+full-text index.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from django.db.models import Q
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
+from django.db.models import F, Func, Lookup, Q, TextField
 
 MAX_TERMS = 8
 
@@ -56,3 +59,99 @@ def text_search_q(
 def contains_q(field: str, term: str) -> Q:
     """One field contains one (already unaccented) word, accent-insensitively."""
     return Q(**{f"{field}__unaccent__icontains": term})
+
+
+# --- Indexed search (issue 8) ------------------------------------------------------------------
+#
+# PostgreSQL's unaccent() is STABLE (it depends on the search_path), so it cannot appear in an
+# index. The migration crm 0005 creates `kuusikko_unaccent(text)`, an IMMUTABLE SQL wrapper that
+# names its dictionary (`public.unaccent`) explicitly; indexes and queries use that same
+# expression, so the planner matches them. Trigram GIN indexes (pg_trgm, gin_trgm_ops) serve
+# `ILIKE '%word%'` on it: a substring search that stays fast on millions of rows.
+
+
+class KuusikkoUnaccent(Func):
+    """`kuusikko_unaccent(text)`: unaccent() fit for an index (crm migration 0005)."""
+
+    function = "kuusikko_unaccent"
+    output_field = TextField()
+
+
+class Document(Func):
+    """Several text columns joined by spaces, unaccented: one trigram-indexed expression."""
+
+    template = "kuusikko_unaccent(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+class FinnishDocument(Func):
+    """`to_tsvector('finnish', a || ' ' || b ...)`: the Finnish full-text expression."""
+
+    template = "to_tsvector('finnish'::regconfig, %(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = SearchVectorField()
+
+
+def trigram_index(*fields: str, name: str) -> GinIndex:
+    """A trigram GIN index over the unaccented join of `fields` (see `document_contains`)."""
+    return GinIndex(
+        OpClass(Document(*(F(field) for field in fields)), name="gin_trgm_ops"), name=name
+    )
+
+
+def document_contains(fields: Iterable[str], term: str) -> Q:
+    """The unaccented join of `fields` contains `term` (already unaccented), any case.
+
+    Uses the trigram index built by `trigram_index(*fields)`; a word contains no space, so a
+    match never spans two fields."""
+    document = Document(*(F(field) for field in fields))
+    return Q(ILikeContains(document, term))
+
+
+class ILikeContains(Lookup):
+    """`lhs ILIKE '%term%'`, the form a trigram GIN index serves (icontains uses UPPER())."""
+
+    lookup_name = "ilike_contains"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = "%" + connection.ops.prep_for_like_query(self.rhs) + "%"
+        return f"{lhs} ILIKE %s", (*lhs_params, pattern)
+
+
+class WordSimilar(Lookup):
+    """`lhs %> term`: some word of lhs is similar to `term` (pg_trgm word_similarity over
+    pg_trgm.word_similarity_threshold, 0.6 by default) — served by the same trigram index."""
+
+    lookup_name = "word_similar_to"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} %%> %s", (*lhs_params, self.rhs)
+
+
+class FinnishMatches(Lookup):
+    """`lhs @@ to_tsquery('finnish', query)`."""
+
+    lookup_name = "finnish_matches"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} @@ to_tsquery('finnish'::regconfig, %s)", (*lhs_params, self.rhs)
+
+
+def raw_search_words(text: str) -> list[str]:
+    """The words of a query as typed (accents kept, for the Finnish stemmer); at most MAX_TERMS."""
+    text = (text or "").replace("\x00", "")
+    return [word for word in text.split() if _strip_accents(word)][:MAX_TERMS]
+
+
+def finnish_prefix_query(term: str) -> str | None:
+    """A `to_tsquery('finnish', ...)` string for one word as a prefix (`ympäristö:*`), or None
+    when the word has no letters or digits to search for."""
+    cleaned = "".join(char for char in term if char.isalnum())
+    return f"{cleaned}:*" if cleaned else None

@@ -25,6 +25,26 @@ def _positive(value: str) -> int:
     return number
 
 
+# The data tiers of the benchmark (issue 8): contacts, organisations, meetings, reminders due
+# at once. S runs anywhere in a minute; M in minutes; L (about 15M participant rows) wants a
+# machine with room for it.
+TIERS = {
+    "S": {"contacts": 5_000, "organisations": 1_000, "meetings": 10_000, "due_reminders": 1_000},
+    "M": {
+        "contacts": 100_000,
+        "organisations": 20_000,
+        "meetings": 500_000,
+        "due_reminders": 10_000,
+    },
+    "L": {
+        "contacts": 1_000_000,
+        "organisations": 100_000,
+        "meetings": 5_000_000,
+        "due_reminders": 50_000,
+    },
+}
+
+
 class Command(BaseCommand):
     help = (
         "Fill a fresh database with the fictional demo data of the six municipalities. "
@@ -48,7 +68,27 @@ class Command(BaseCommand):
             help="default: the named public bodies plus one invented organisation per 20 contacts",
         )
 
+        parser.add_argument(
+            "--tier",
+            choices=sorted(TIERS),
+            default=None,
+            help="benchmark data size (sets --contacts, --organisations, --meetings, "
+            "--due-reminders): "
+            + "; ".join(
+                f"{name}: " + ", ".join(f"{count:,} {what}" for what, count in sizes.items())
+                for name, sizes in TIERS.items()
+            ),
+        )
+        parser.add_argument(
+            "--due-reminders",
+            type=_positive,
+            default=0,
+            help="pending e-mail reminders due now, for the reminder benchmark (default 0)",
+        )
+
     def handle(self, *args, **options):
+        if options.get("tier"):
+            options.update(TIERS[options["tier"]])
         if already_seeded():
             self.stdout.write("Demo data is already there (the demo users exist); nothing done.")
             return
@@ -72,6 +112,7 @@ class Command(BaseCommand):
             contacts=options["contacts"],
             meetings=options["meetings"],
             organisations=options["organisations"],
+            due_reminders=options["due_reminders"],
             log=lambda message: self.stdout.write(message) if options["verbosity"] > 1 else None,
         ).run()
         self.stdout.write(

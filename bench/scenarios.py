@@ -1,0 +1,227 @@
+"""What `make bench` measures: each endpoint of issue 8 with its hand-written SQL floor."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import urllib.parse
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from advocacy.models import FollowUp, Meeting, MeetingContact, Topic
+from crm.models import Contact, Organisation, Tag, User
+
+PAGE = 50
+BENCH_USER = "luottamushenkilo"  # a demo trustee (advocacy/demo_data.py)
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    path: str
+    token: str
+    sql: str = ""
+    sql_params: tuple = ()
+    body: str = ""
+
+    def measure_once(self) -> dict:
+        """SQL queries and response bytes of one request, in this process."""
+        client = Client(HTTP_AUTHORIZATION=f"Token {self.token}")
+        with CaptureQueriesContext(connection) as queries:
+            if self.body:
+                response = client.post(self.path, self.body, content_type="application/json")
+            else:
+                response = client.get(self.path)
+        assert response.status_code < 300, (self.path, response.status_code, response.content)
+        return {
+            "queries": len(queries),
+            "bytes": len(response.content),
+            "status": response.status_code,
+        }
+
+
+def _dsn() -> str:
+    db = settings.DATABASES["default"]
+    return (
+        f"host={db['HOST'] or 'localhost'} port={db['PORT'] or 5432} dbname={db['NAME']} "
+        f"user={db['USER']}" + (f" password={db['PASSWORD']}" if db["PASSWORD"] else "")
+    )
+
+
+def _deep_cursor(token: str, path: str, pages: int) -> str:
+    """The `path` of the page `pages` pages in, found by following the `next` links."""
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    for _ in range(pages):
+        following = client.get(path).json().get("next")
+        if not following:
+            break
+        parts = urllib.parse.urlsplit(following)
+        path = f"{parts.path}?{parts.query}"
+    return path
+
+
+def prepare():
+    user = User.objects.get(username=BENCH_USER)
+    token = Token.objects.get_or_create(user=user)[0].key
+    contact_t = Contact._meta.db_table
+    org_t = Organisation._meta.db_table
+    tag_link_t = Contact.tags.through._meta.db_table
+    meeting_t = Meeting._meta.db_table
+    mc_t = MeetingContact._meta.db_table
+    topic_link_t = Meeting.topics.through._meta.db_table
+    followup_t = FollowUp._meta.db_table
+    contact_columns = (
+        f"c.id, c.first_name, c.last_name, c.title, c.email, c.is_decision_maker, "
+        f"c.influence_level, o.id, o.name FROM {contact_t} c "
+        f"LEFT JOIN {org_t} o ON o.id = c.organisation_id"
+    )
+
+    # Parameters from the data: the busiest organisation, one of its contacts' tags.
+    tagged = (
+        Contact.tags.through.objects.filter(contact__organisation__isnull=False)
+        .values_list("contact__municipality_id", "contact__organisation_id", "tag_id")
+        .order_by("contact_id")
+        .first()
+    )
+    municipality_id, organisation_id, tag_id = tagged
+    tag_name = Tag.objects.get(pk=tag_id).name
+    contact = (
+        Contact.objects.filter(pk__in=MeetingContact.objects.values("contact_id"))
+        .order_by("id")
+        .first()
+    )
+    topic_link = Meeting.topics.through.objects.select_related("meeting").order_by("id").first()
+    topic_id, topic_municipality = topic_link.topic_id, topic_link.meeting.municipality_id
+    last_name = Contact.objects.order_by("id").values_list("last_name", flat=True)[3]
+    name_query = last_name[:5]
+    participants = list(Contact.objects.order_by("id").values_list("pk", flat=True)[:5])
+    deep = _deep_cursor(token, f"/api/v1/contacts/?page_size={PAGE}", 40)
+    deep_row = (
+        Contact.objects.order_by("last_name", "id").values_list("last_name", "id")[40 * PAGE]
+        if Contact.objects.count() > 40 * PAGE
+        else ("", 0)
+    )
+    today = timezone.localdate()
+    body = json.dumps(
+        {
+            "kind": "in_person",
+            "title": "Benchmark: tapaaminen ympäristölautakunnan kanssa",
+            "notes": "Keskustelimme ympäristöluvista ja liikenneyhteyksistä.",
+            "occurred_at": timezone.now().isoformat(),
+            "contacts": participants,
+            "follow_ups": [
+                {
+                    "description": f"Jatkotoimi {n}",
+                    "assignee": user.pk,
+                    "due_date": (today + datetime.timedelta(days=7 + n)).isoformat(),
+                }
+                for n in range(3)
+            ],
+        }
+    )
+
+    def s(name, label, path, sql="", params=(), body=""):
+        return Scenario(name, label, path, token, sql, tuple(params), body)
+
+    scenarios = [
+        s("hello_django", "Django hello view (floor)", "/bench/hello/django/", "SELECT 1"),
+        s("hello_drf", "DRF hello view, token auth (floor)", "/bench/hello/drf/", "SELECT 1"),
+        s(
+            "contacts_first",
+            f"contacts list, first page of {PAGE}",
+            f"/api/v1/contacts/?page_size={PAGE}",
+            f"SELECT {contact_columns} ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",  # noqa: S608
+        ),
+        s(
+            "contacts_deep",
+            f"contacts list, page 41 of {PAGE}",
+            deep,
+            f"SELECT {contact_columns} WHERE (c.last_name, c.id) > (%s, %s) "  # noqa: S608
+            f"ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
+            deep_row,
+        ),
+        s(
+            "contacts_filtered",
+            "contacts by municipality + organisation + tag",
+            f"/api/v1/contacts/?page_size={PAGE}&municipality={municipality_id}"
+            f"&organisation={organisation_id}&tags={urllib.parse.quote(tag_name)}",
+            f"SELECT {contact_columns} WHERE c.municipality_id = %s "  # noqa: S608
+            f"AND c.organisation_id = %s AND EXISTS (SELECT 1 FROM {tag_link_t} t "
+            f"WHERE t.contact_id = c.id AND t.tag_id = %s) "
+            f"ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
+            (municipality_id, organisation_id, tag_id),
+        ),
+        s(
+            "name_search",
+            f"name search ({name_query!r})",
+            f"/api/v1/contacts/?page_size={PAGE}&search={urllib.parse.quote(name_query)}",
+            f"SELECT {contact_columns} WHERE kuusikko_unaccent(c.first_name || ' ' || "  # noqa: S608
+            f"c.last_name) ILIKE %s ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
+            (f"%{name_query}%",),
+        ),
+        s(
+            "notes_search",
+            "notes search ('ympäristö', meetings)",
+            f"/api/v1/meetings/?page_size={PAGE}&search=" + urllib.parse.quote("ympäristö"),
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608
+            "WHERE m.visibility = 'joint' AND to_tsvector('finnish'::regconfig, m.title || ' ' "
+            "|| m.notes || ' ' || m.outcomes) @@ to_tsquery('finnish'::regconfig, 'ympäristö:*') "
+            f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
+        ),
+        s(
+            "contact_detail",
+            "contact detail",
+            f"/api/v1/contacts/{contact.pk}/",
+            f"SELECT {contact_columns} WHERE c.id = %s",  # noqa: S608
+            (contact.pk,),
+        ),
+        s(
+            "contact_timeline",
+            "contact timeline (the contact's meetings)",
+            f"/api/v1/meetings/?page_size={PAGE}&contact={contact.pk}",
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608
+            f"JOIN {mc_t} mc ON mc.meeting_id = m.id WHERE mc.contact_id = %s "
+            f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
+            (contact.pk,),
+        ),
+        s(
+            "meetings_filtered",
+            "meetings by topic + municipality",
+            f"/api/v1/meetings/?page_size={PAGE}&topic={topic_id}"
+            f"&municipality={topic_municipality}",
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608
+            f"WHERE m.municipality_id = %s AND EXISTS (SELECT 1 FROM {topic_link_t} t "
+            f"WHERE t.meeting_id = m.id AND t.topic_id = %s) "
+            f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
+            (topic_municipality, topic_id),
+        ),
+        s(
+            "my_follow_ups",
+            "my open follow-ups",
+            f"/api/v1/follow-ups/?page_size={PAGE}&assignee=me&status=open",
+            f"SELECT f.id, f.description, f.due_date, f.status FROM {followup_t} f "  # noqa: S608
+            f"WHERE f.assignee_id = %s AND f.status = 'open' ORDER BY f.due_date, f.id "
+            f"LIMIT {PAGE}",
+            (user.pk,),
+        ),
+        s(
+            "log_meeting",
+            "log a meeting (5 participants, 3 follow-ups)",
+            "/api/v1/meetings/",
+            body=body,
+        ),
+    ]
+    sizes = {
+        "contacts": Contact.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "meetings": Meeting.objects.count(),
+        "topics": Topic.objects.count(),
+    }
+    return scenarios, token, _dsn(), sizes

@@ -1,0 +1,144 @@
+"""Search that finds Finnish names and words and stays on its indexes (issue 8).
+
+Speed itself is measured by `make bench`, never here; these tests check what is found and that
+the planner can use the trigram and full-text indexes.
+"""
+
+import pytest
+from django.db import connection
+
+from advocacy.models import Meeting
+from crm.models import Contact, Organisation
+from tests.factories import ContactFactory, MeetingFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def found(queryset):
+    return set(queryset.values_list("pk", flat=True))
+
+
+def test_a_name_without_accents_finds_the_accented_name():
+    makela = ContactFactory(first_name="Aino", last_name="Mäkelä")
+    ContactFactory(first_name="Aino", last_name="Makkonen")
+
+    assert found(Contact.objects.search("Makela")) == {makela.pk}
+    assert found(Contact.objects.search("mäkelä")) == {makela.pk}
+    assert found(Contact.objects.search("MAKELA aino")) == {makela.pk}
+
+
+def test_case_and_accents_do_not_matter_either_way():
+    poyhonen = ContactFactory(first_name="Åsa", last_name="Pöyhönen")
+
+    assert found(Contact.objects.search("pöyhönen")) == {poyhonen.pk}
+    assert found(Contact.objects.search("POYHONEN")) == {poyhonen.pk}
+    assert found(Contact.objects.search("asa")) == {poyhonen.pk}
+
+
+def test_contacts_are_found_by_part_of_a_name_title_or_organisation():
+    agency = OrganisationFactory(name="Väylävirasto")
+    person = ContactFactory(
+        first_name="Matti", last_name="Väisänen", title="Ylijohtaja", organisation=agency
+    )
+    ContactFactory(first_name="Maija", last_name="Virtanen")
+
+    assert found(Contact.objects.search("vaisa")) == {person.pk}
+    assert found(Contact.objects.search("ylijohtaja")) == {person.pk}
+    assert found(Contact.objects.search("vaylavirasto matti")) == {person.pk}
+    assert found(Contact.objects.search("vaylavirasto maija")) == set()
+
+
+def test_a_like_wildcard_in_the_query_is_a_plain_character():
+    ContactFactory(last_name="Korhonen")
+
+    assert found(Contact.objects.search("%")) == set()
+    assert found(Contact.objects.search("K_rhonen")) == set()
+
+
+def test_organisations_are_found_without_accents():
+    council = OrganisationFactory(name="Pohjois-Savon liitto")
+    OrganisationFactory(name="Etelä-Savon liitto")
+
+    assert found(Organisation.objects.search("pohjois-savon")) == {council.pk}
+    assert found(Organisation.objects.search("liitto")) == {
+        council.pk,
+        *Organisation.objects.filter(name="Etelä-Savon liitto").values_list("pk", flat=True),
+    }
+
+
+def test_a_word_finds_the_finnish_compounds_it_begins():
+    author = UserFactory()
+    board = MeetingFactory(author=author, title="Lausunto", notes="Ympäristölautakunnan kokous")
+    MeetingFactory(author=author, title="Muu asia", notes="Sivistyslautakunta")
+
+    assert found(Meeting.objects.search("ympäristö")) == {board.pk}
+    assert found(Meeting.objects.search("ymparisto")) == {board.pk}
+
+
+def test_an_inflected_form_the_stemmer_misses_is_found_by_similarity():
+    author = UserFactory()
+    meeting = MeetingFactory(
+        author=author, title="Hankkeen esittely", notes="Sovimme asiasta kokouksessa."
+    )
+    MeetingFactory(author=author, title="Puhelu", notes="Rahoituksesta keskusteltiin.")
+
+    assert found(Meeting.objects.search("kokous")) == {meeting.pk}
+
+
+def test_meetings_are_found_by_participant_and_organisation_names():
+    author = UserFactory()
+    agency = OrganisationFactory(name="Väylävirasto")
+    person = ContactFactory(first_name="Ähtäri", last_name="Öljynen")
+    with_person = MeetingFactory(author=author, title="Puhelu", contacts=[person])
+    with_agency = MeetingFactory(author=author, title="Tapaaminen")
+    with_agency.organisations.add(agency)
+    MeetingFactory(author=author, title="Muu asia")
+
+    assert found(Meeting.objects.search("oljynen")) == {with_person.pk}
+    assert found(Meeting.objects.search("vaylavirasto")) == {with_agency.pk}
+    assert found(Meeting.objects.search("vaylavirasto puhelu")) == set()
+
+
+def test_ranked_returns_only_the_top_matches_best_first():
+    author = UserFactory()
+    strong = MeetingFactory(
+        author=author,
+        title="Ympäristöasiat",
+        notes="Ympäristö, ympäristölupa ja ympäristöohjelma.",
+    )
+    weak = MeetingFactory(author=author, title="Kokous", notes="Lopuksi ympäristöstä.")
+    MeetingFactory(author=author, title="Muu", notes="Ei mitään.")
+
+    assert [m.pk for m in Meeting.objects.ranked("ympäristö", limit=5)] == [strong.pk, weak.pk]
+    assert len(Meeting.objects.ranked("ympäristö", limit=1)) == 1
+
+
+def explain(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # On a handful of rows a scan of the whole table is cheapest: take it (and plain index
+        # scans, which a GIN index does not offer) off the table so the plan shows whether the
+        # search expressions can use their indexes at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_name_search_uses_the_trigram_indexes():
+    ContactFactory.create_batch(3)
+
+    plan = explain(Contact.objects.search("makela"))
+
+    assert "contact_name_trgm" in plan, plan
+    assert "contact_detail_trgm" in plan
+    assert "organisation_name_trgm" in plan
+
+
+def test_meeting_search_uses_the_trigram_and_full_text_indexes():
+    MeetingFactory.create_batch(3)
+
+    plan = explain(Meeting.objects.search("ympäristö"))
+
+    assert "meeting_search_trgm" in plan, plan
+    assert "meeting_finnish_fts" in plan
