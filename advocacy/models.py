@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.history import tracked
 from crm.models import Contact, Municipality, Organisation, Role, Tag
+from crm.search import search_queryset
 
 # --- Topics and goals ------------------------------------------------------------------------
 
@@ -25,6 +26,14 @@ class Priority(models.IntegerChoices):
     LOW = 1, _("low")
     NORMAL = 2, _("normal")
     HIGH = 3, _("high")
+
+
+class TopicQuerySet(models.QuerySet):
+    def search(self, text: str) -> TopicQuerySet:
+        """Topics matching `text` (name, description), best first; see crm/search.py."""
+        return search_queryset(
+            self, text, name_fields=["name"], other_fields=["description"]
+        ).order_by("-search_rank", "name", "id")
 
 
 @tracked()
@@ -54,6 +63,8 @@ class Topic(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = TopicQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
@@ -76,6 +87,20 @@ class GoalStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     ACHIEVED = "achieved", _("achieved")
     DROPPED = "dropped", _("dropped")
+
+
+class GoalQuerySet(models.QuerySet):
+    def open(self) -> GoalQuerySet:
+        return self.filter(status__in=[GoalStatus.PROPOSED, GoalStatus.ACTIVE])
+
+    def for_list(self) -> GoalQuerySet:
+        return self.select_related("topic", "owner")
+
+    def search(self, text: str) -> GoalQuerySet:
+        """Goals matching `text` (title, description), best first; see crm/search.py."""
+        return search_queryset(
+            self, text, name_fields=["title"], other_fields=["description"]
+        ).order_by("-search_rank", "title", "id")
 
 
 @tracked()
@@ -114,6 +139,8 @@ class Goal(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = GoalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("goal")
@@ -305,6 +332,43 @@ class MeetingQuerySet(models.QuerySet):
             .prefetch_related("contacts", "our_participants")
             .order_by("-occurred_at", "-id")
         )
+
+    def related_to_network(self, network) -> MeetingQuerySet:
+        """Meetings with a contact member of the network, or linked to a member organisation."""
+        members = network.memberships.all()
+        with_member_contact = Exists(
+            MeetingContact.objects.filter(
+                meeting_id=OuterRef("pk"),
+                contact_id__in=members.filter(contact__isnull=False).values("contact_id"),
+            )
+        )
+        with_member_organisation = Exists(
+            Meeting.organisations.through.objects.filter(
+                meeting_id=OuterRef("pk"),
+                organisation_id__in=members.filter(organisation__isnull=False).values(
+                    "organisation_id"
+                ),
+            )
+        )
+        return self.filter(with_member_contact | with_member_organisation)
+
+    def involving(self, user) -> MeetingQuerySet:
+        """Meetings `user` logged or took part in."""
+        is_participant = Exists(
+            Meeting.our_participants.through.objects.filter(
+                meeting_id=OuterRef("pk"), user_id=user.pk
+            )
+        )
+        return self.filter(Q(author_id=user.pk) | is_participant)
+
+    def search(self, text: str) -> MeetingQuerySet:
+        """Meetings matching `text` (title, place, notes, outcomes), best first.
+
+        Start from `visible_to(user)`: search does not scope. See crm/search.py.
+        """
+        return search_queryset(
+            self, text, name_fields=["title"], other_fields=["place", "notes", "outcomes"]
+        ).order_by("-search_rank", "-occurred_at", "-id")
 
 
 @tracked()

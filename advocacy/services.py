@@ -26,11 +26,13 @@ from .models import (
     FollowUp,
     FollowUpStatus,
     Goal,
+    GoalEndorsement,
     GoalProgress,
     GoalStatus,
     Meeting,
     MeetingContact,
     MeetingKind,
+    Notification,
     Reminder,
     ReminderState,
     Topic,
@@ -349,3 +351,108 @@ def merge_contacts(*, survivor: Contact, duplicate: Contact, by: User) -> Contac
         refresh_last_interaction([survivor.pk])
     survivor.refresh_from_db()
     return survivor
+
+
+# --- Topics, goals and joint positions from the web UI ---------------------------------------
+
+
+def _check_topic_editor(by: User) -> None:
+    if not rules.can_edit_topics_and_goals(by):
+        raise PermissionDenied(_("You may not edit topics and goals."))
+
+
+def _save_with_m2m(obj, *, by: User, action: str, fields: dict, m2m_names: tuple[str, ...]):
+    m2m = {name: fields.pop(name) for name in m2m_names if name in fields}
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    with _history(by, action):
+        obj.save()
+        for name, values in m2m.items():
+            getattr(obj, name).set(values)
+    return obj
+
+
+@transaction.atomic
+def create_topic(*, by: User, **fields) -> Topic:
+    _check_topic_editor(by)
+    return _save_with_m2m(
+        Topic(), by=by, action="create_topic", fields=fields, m2m_names=("municipalities", "tags")
+    )
+
+
+@transaction.atomic
+def update_topic(*, topic: Topic, by: User, **fields) -> Topic:
+    _check_topic_editor(by)
+    topic = Topic.objects.select_for_update().get(pk=topic.pk)
+    return _save_with_m2m(
+        topic, by=by, action="update_topic", fields=fields, m2m_names=("municipalities", "tags")
+    )
+
+
+@transaction.atomic
+def create_goal(*, by: User, **fields) -> Goal:
+    """A new goal; its first progress entry records where it starts."""
+    _check_topic_editor(by)
+    goal = _save_with_m2m(Goal(), by=by, action="create_goal", fields=fields, m2m_names=())
+    GoalProgress.objects.create(
+        goal=goal, author=by, status=goal.status, progress=goal.progress, note=""
+    )
+    return goal
+
+
+@transaction.atomic
+def update_goal(*, goal: Goal, by: User, **fields) -> Goal:
+    """Change a goal's description fields; status and progress go through
+    `record_goal_progress` so the trail stays complete."""
+    _check_topic_editor(by)
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    fields.pop("status", None)
+    fields.pop("progress", None)
+    return _save_with_m2m(goal, by=by, action="update_goal", fields=fields, m2m_names=())
+
+
+@transaction.atomic
+def set_goal_endorsement(
+    *,
+    goal: Goal,
+    municipality,
+    by: User,
+    state: str,
+    deciding_body: str = "",
+    decision_date: datetime.date | None = None,
+    minutes_reference: str = "",
+) -> GoalEndorsement:
+    """Record one municipality's position on a joint goal (one row per municipality)."""
+    _check_topic_editor(by)
+    endorsement = (
+        GoalEndorsement.objects.select_for_update()
+        .filter(goal=goal, municipality=municipality)
+        .first()
+    ) or GoalEndorsement(goal=goal, municipality=municipality)
+    endorsement.state = state
+    endorsement.deciding_body = deciding_body.strip()
+    endorsement.decision_date = decision_date
+    endorsement.minutes_reference = minutes_reference.strip()
+    endorsement.full_clean()
+    with _history(by, "set_goal_endorsement"):
+        endorsement.save()
+    return endorsement
+
+
+# --- In-app notifications --------------------------------------------------------------------
+
+
+def mark_notification_read(*, notification: Notification, user: User) -> bool:
+    """Mark one of the user's notifications read; True if it was unread (compare-and-set)."""
+    return (
+        Notification.objects.for_user(user)
+        .filter(pk=notification.pk, read_at__isnull=True)
+        .update(read_at=timezone.now())
+        == 1
+    )
+
+
+def mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())

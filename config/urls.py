@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # The web UI: advocacy's pages (dashboard, meetings, the contact page with its timeline)
+    # and crm's directory pages share the root.
+    path("", include("advocacy.urls")),
+    path("", include("crm.urls")),
 ]
 
 if settings.DEBUG:

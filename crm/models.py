@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
+from crm.search import search_queryset
 from crm.validators import validate_business_id
 
 
@@ -129,6 +130,17 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def for_list(self) -> OrganisationQuerySet:
+        return self.select_related("municipality", "parent")
+
+    def search(self, text: str) -> OrganisationQuerySet:
+        """Organisations matching `text` (name, business ID), best first; see crm/search.py."""
+        return search_queryset(
+            self, text, name_fields=["name"], other_fields=["business_id"]
+        ).order_by("-search_rank", "name", "id")
+
+
 @tracked()
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -167,6 +179,8 @@ class Organisation(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -221,6 +235,24 @@ class ContactQuerySet(models.QuerySet):
 
     def for_list(self) -> ContactQuerySet:
         return self.select_related("organisation", "municipality").prefetch_related("tags")
+
+    def for_detail(self) -> ContactQuerySet:
+        return self.select_related("organisation", "municipality").prefetch_related(
+            "tags",
+            "relationship_owners",
+            models.Prefetch(
+                "positions", queryset=ContactPosition.objects.select_related("organisation")
+            ),
+            models.Prefetch(
+                "memberships", queryset=NetworkMembership.objects.select_related("network")
+            ),
+        )
+
+    def search(self, text: str) -> ContactQuerySet:
+        """Contacts matching `text` (names, title, e-mail), best first; see crm/search.py."""
+        return search_queryset(
+            self, text, name_fields=["last_name", "first_name"], other_fields=["title", "email"]
+        ).order_by("-search_rank", "last_name", "first_name", "id")
 
 
 # last_interaction_at is derived from meetings (whose own history records them), so a change

@@ -6,12 +6,13 @@ from typing import Any
 
 import pghistory
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Contact, NetworkMembership, User
+from crm.models import Contact, Language, Network, NetworkMembership, Organisation, User
+from crm.rules import can_edit_directory
 
 # What anonymisation removes: everything that identifies the person.
 IDENTITY_FIELDS = (
@@ -112,3 +113,112 @@ def merge_contact_records(*, survivor: Contact, duplicate: Contact) -> None:
     survivor.is_decision_maker = survivor.is_decision_maker or duplicate.is_decision_maker
     survivor.influence_level = max(survivor.influence_level, duplicate.influence_level)
     survivor.save()
+
+
+# --- Edits from the web UI -------------------------------------------------------------------
+
+
+def _check_directory_editor(by: User) -> None:
+    if not can_edit_directory(by):
+        raise PermissionDenied(_("You may not edit the directory."))
+
+
+def _save_with_relations(obj, *, by: User, action: str, fields: dict[str, Any], m2m: dict) -> None:
+    """Set plain fields, validate, save and set many-to-many relations in one history context."""
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    with pghistory.context(user=by.pk, action=action):
+        obj.save()
+        for name, values in m2m.items():
+            getattr(obj, name).set(values)
+
+
+def _split_m2m(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: fields.pop(name) for name in names if name in fields}
+
+
+@transaction.atomic
+def update_contact(*, contact: Contact, by: User, **fields: Any) -> Contact:
+    """Change a contact's fields (and tags, relationship owners) after full validation."""
+    _check_directory_editor(by)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.is_anonymised:
+        raise ValidationError(_("An anonymised contact cannot be edited."))
+    m2m = _split_m2m(fields, ("tags", "relationship_owners"))
+    _save_with_relations(contact, by=by, action="update_contact", fields=fields, m2m=m2m)
+    return contact
+
+
+@transaction.atomic
+def create_organisation(*, by: User, **fields: Any) -> Organisation:
+    _check_directory_editor(by)
+    m2m = _split_m2m(fields, ("tags",))
+    organisation = Organisation()
+    _save_with_relations(organisation, by=by, action="create_organisation", fields=fields, m2m=m2m)
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(*, organisation: Organisation, by: User, **fields: Any) -> Organisation:
+    _check_directory_editor(by)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if fields.get("parent") is not None and fields["parent"].pk == organisation.pk:
+        raise ValidationError({"parent": _("An organisation cannot be its own parent.")})
+    m2m = _split_m2m(fields, ("tags",))
+    _save_with_relations(organisation, by=by, action="update_organisation", fields=fields, m2m=m2m)
+    return organisation
+
+
+@transaction.atomic
+def create_network(*, by: User, **fields: Any) -> Network:
+    _check_directory_editor(by)
+    network = Network()
+    _save_with_relations(network, by=by, action="create_network", fields=fields, m2m={})
+    return network
+
+
+@transaction.atomic
+def update_network(*, network: Network, by: User, **fields: Any) -> Network:
+    _check_directory_editor(by)
+    network = Network.objects.select_for_update().get(pk=network.pk)
+    _save_with_relations(network, by=by, action="update_network", fields=fields, m2m={})
+    return network
+
+
+@transaction.atomic
+def add_network_member(
+    *,
+    network: Network,
+    by: User,
+    contact: Contact | None = None,
+    organisation: Organisation | None = None,
+    role: str = "",
+) -> NetworkMembership:
+    """Add a contact or an organisation to a network (the model's constraints say which)."""
+    _check_directory_editor(by)
+    membership = NetworkMembership(
+        network=network, contact=contact, organisation=organisation, role=role.strip()
+    )
+    membership.full_clean()
+    with pghistory.context(user=by.pk, action="add_network_member"):
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def remove_network_member(*, membership: NetworkMembership, by: User) -> None:
+    _check_directory_editor(by)
+    with pghistory.context(user=by.pk, action="remove_network_member"):
+        membership.delete()
+
+
+def set_user_language(*, user: User, language: str) -> User:
+    """Remember the language a user chose; crm.middleware speaks it on every request."""
+    if language not in Language.values:
+        raise ValidationError(_("Unknown language."))
+    if user.language != language:
+        user.language = language
+        with pghistory.context(user=user.pk, action="set_user_language"):
+            user.save(update_fields=["language"])
+    return user
