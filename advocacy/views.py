@@ -415,6 +415,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
         Topic.objects.select_related("owner")
         .prefetch_related("municipalities")
         .annotate(goal_count=Count("goals"))
+        .order_by("-priority", "name", "id")
     )
     return render(
         request,

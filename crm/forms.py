@@ -90,6 +90,8 @@ class ContactForm(AccessibleFormMixin, forms.ModelForm):
 
 
 class OrganisationForm(AccessibleFormMixin, forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = [

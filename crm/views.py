@@ -210,7 +210,11 @@ def _lookup_response(request, items, query, *, allow_new: bool = False) -> HttpR
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form = OrganisationFilterForm(request.GET or None)
-    organisations = Organisation.objects.for_list().annotate(contact_count=Count("contacts"))
+    organisations = (
+        Organisation.objects.for_list()
+        .annotate(contact_count=Count("contacts"))
+        .order_by("name", "id")
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -278,7 +282,11 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def network_list(request: HttpRequest) -> HttpResponse:
-    networks = Network.objects.select_related("owner").annotate(member_count=Count("memberships"))
+    networks = (
+        Network.objects.select_related("owner")
+        .annotate(member_count=Count("memberships"))
+        .order_by("name", "id")
+    )
     return render(
         request,
         "crm/network_list.html",
