@@ -21,12 +21,20 @@ def people():
     keitele, _ = Municipality.objects.get_or_create(name="Keitele", defaults={"code": "239"})
     tervo, _ = Municipality.objects.get_or_create(name="Tervo", defaults={"code": "844"})
     trustee = User.objects.create_user(
-        username="liisa", password=PASSWORD, first_name="Liisa", last_name="Luottamus",
-        role=Role.TRUSTEE, municipality=keitele,
+        username="liisa",
+        password=PASSWORD,
+        first_name="Liisa",
+        last_name="Luottamus",
+        role=Role.TRUSTEE,
+        municipality=keitele,
     )
     colleague = User.objects.create_user(
-        username="ville", password=PASSWORD, first_name="Ville", last_name="Viranhaltija",
-        role=Role.STAFF, municipality=tervo,
+        username="ville",
+        password=PASSWORD,
+        first_name="Ville",
+        last_name="Viranhaltija",
+        role=Role.STAFF,
+        municipality=tervo,
     )
     return trustee, colleague
 

@@ -24,7 +24,7 @@ def tervo(db) -> Municipality:
 
 @pytest.fixture
 def make_user(db):
-    def make(*, role: str = Role.TRUSTEE, municipality: Municipality | None = None, **extra) -> User:
+    def make(*, role: str = Role.TRUSTEE, municipality: Municipality | None = None, **extra):
         n = next(_numbers)
         extra.setdefault("first_name", f"First{n}")
         extra.setdefault("last_name", f"Last{n}")
