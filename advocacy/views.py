@@ -266,9 +266,9 @@ HISTORY_ROWS = 20
 def _history(obj) -> list[dict]:
     """The latest changes of a tracked row: when, who, and which fields changed."""
     events = list(
-        pghistory.models.MiddlewareEvents.objects.tracks(obj).order_by("-pgh_created_at")[
-            :HISTORY_ROWS
-        ]
+        pghistory.models.MiddlewareEvents.objects.tracks(obj).order_by(
+            "-pgh_created_at", "-pgh_id"
+        )[:HISTORY_ROWS]
     )
     user_ids = {
         (e.pgh_context or {}).get("user") for e in events if (e.pgh_context or {}).get("user")
