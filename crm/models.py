@@ -13,7 +13,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
 from crm.search import search_queryset
-from crm.validators import validate_business_id
+from crm.validators import normalise_business_id, validate_business_id
 
 
 class Municipality(models.Model):
@@ -31,8 +31,10 @@ class Municipality(models.Model):
         verbose_name_plural = _("municipalities")
         ordering = ["is_joint_organisation", "name"]
         constraints = [
+            # code IS NOT NULL spelled out: a CHECK passes when its condition is NULL.
             models.CheckConstraint(
-                condition=Q(is_joint_organisation=True) | Q(code__regex=r"^[0-9]{3}$"),
+                condition=Q(is_joint_organisation=True)
+                | Q(code__isnull=False, code__regex=r"^[0-9]{3}$"),
                 name="municipality_code_three_digits",
                 violation_error_message=_("A municipality needs a three-digit code."),
             ),
@@ -207,6 +209,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # One spelling per business ID, or "02012566" would slip past the unique constraint.
+        self.business_id = normalise_business_id(self.business_id)
 
 
 class InfluenceLevel(models.IntegerChoices):

@@ -17,7 +17,7 @@ def can_merge_contacts(user: User) -> bool:
 
 
 def can_anonymise_contacts(user: User) -> bool:
-    return user.is_active and user.role in (Role.COORDINATOR, Role.ADMIN)
+    return user.is_active and (user.is_superuser or user.role in (Role.COORDINATOR, Role.ADMIN))
 
 
 def can_manage_users(user: User) -> bool:

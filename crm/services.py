@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Contact, Language, Network, NetworkMembership, Organisation, User
-from crm.rules import can_edit_directory
+from crm.rules import can_anonymise_contacts, can_edit_directory
 
 # What anonymisation removes: everything that identifies the person.
 IDENTITY_FIELDS = (
@@ -50,6 +50,8 @@ def anonymise_contact(*, contact: Contact, by: User) -> Contact:
     The contact row stays (meetings point at it) with its identity fields blanked; its history
     rows are scrubbed of the same fields, so no old name, e-mail or phone survives anywhere.
     """
+    if not can_anonymise_contacts(by):
+        raise PermissionDenied(_("You may not anonymise contacts."))
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.anonymised_at is not None:
         return contact

@@ -1,63 +1,21 @@
-"""Fixtures of the web page tests: users of two municipalities and a coordinator, signed in."""
+"""Fixtures of the web page tests (the users of each role come from tests/conftest.py)."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
-from crm.models import Municipality, Role, User
-
-_numbers = itertools.count(1)
-
-
-@pytest.fixture
-def keitele(db) -> Municipality:
-    # get_or_create: a transactional (e2e) test before this one may have flushed the table.
-    return Municipality.objects.get_or_create(name="Keitele", defaults={"code": "239"})[0]
-
-
-@pytest.fixture
-def tervo(db) -> Municipality:
-    return Municipality.objects.get_or_create(name="Tervo", defaults={"code": "844"})[0]
+from crm.models import Role, User
+from tests.factories import UserFactory
 
 
 @pytest.fixture
 def make_user(db):
-    def make(*, role: str = Role.TRUSTEE, municipality: Municipality | None = None, **extra):
-        n = next(_numbers)
-        extra.setdefault("first_name", f"First{n}")
-        extra.setdefault("last_name", f"Last{n}")
-        return User.objects.create_user(
-            username=f"user{n}",
-            password="a-long-enough-password",
-            role=role,
-            municipality=municipality,
-            email=f"user{n}@example.fi",
-            **extra,
-        )
+    """A user of any role; by default a trustee of a municipality of the factory's choosing."""
+
+    def make(*, role: str = Role.TRUSTEE, **fields) -> User:
+        return UserFactory(role=role, **fields)
 
     return make
-
-
-@pytest.fixture
-def trustee(make_user, keitele) -> User:
-    return make_user(role=Role.TRUSTEE, municipality=keitele)
-
-
-@pytest.fixture
-def other_trustee(make_user, tervo) -> User:
-    return make_user(role=Role.TRUSTEE, municipality=tervo)
-
-
-@pytest.fixture
-def coordinator(make_user) -> User:
-    return make_user(
-        role=Role.COORDINATOR,
-        municipality=Municipality.objects.get_or_create(
-            is_joint_organisation=True, defaults={"name": "SavoGrow"}
-        )[0],
-    )
 
 
 @pytest.fixture

@@ -84,9 +84,9 @@ def test_restricted_meeting_shows_to_its_author_everywhere(restricted, trustee, 
 
 
 def test_municipality_meeting_shows_to_colleagues_of_the_municipality_only(
-    trustee, make_user, keitele, other_trustee, signed_in
+    trustee, make_user, other_trustee, signed_in
 ):
-    colleague = make_user(municipality=keitele)
+    colleague = make_user(municipality=trustee.municipality)
     meeting = services.log_meeting(
         author=trustee, title="Kunnan oma palaveri", visibility=Visibility.MUNICIPALITY
     )

@@ -1,0 +1,69 @@
+"""Shared fixtures: the seeded municipalities, a user of each role, a frozen clock."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+import pytest
+
+from crm.models import Municipality, User
+from tests.factories import UserFactory, joint_organisation, municipality
+
+HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+# A Tuesday morning in Helsinki; tests that depend on the clock freeze it here.
+FROZEN_NOW = datetime.datetime(2026, 3, 10, 9, 30, tzinfo=HELSINKI)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing passwords with the production hasher would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def now(time_machine) -> datetime.datetime:
+    """Freeze the clock at FROZEN_NOW (it does not tick) and return that moment."""
+    time_machine.move_to(FROZEN_NOW, tick=False)
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def tervo(db) -> Municipality:
+    return municipality("Tervo")
+
+
+@pytest.fixture
+def keitele(db) -> Municipality:
+    return municipality("Keitele")
+
+
+@pytest.fixture
+def savogrow(db) -> Municipality:
+    return joint_organisation()
+
+
+@pytest.fixture
+def trustee(tervo) -> User:
+    return UserFactory(trustee=True, municipality=tervo, username="trustee.tervo")
+
+
+@pytest.fixture
+def staff(tervo) -> User:
+    return UserFactory(staff=True, municipality=tervo, username="staff.tervo")
+
+
+@pytest.fixture
+def other_trustee(keitele) -> User:
+    return UserFactory(trustee=True, municipality=keitele, username="trustee.keitele")
+
+
+@pytest.fixture
+def coordinator(savogrow) -> User:
+    return UserFactory(coordinator=True, username="coordinator")
+
+
+@pytest.fixture
+def admin_role_user(db) -> User:
+    """A user of the admin role (manages users) who belongs to no municipality."""
+    return UserFactory(admin=True, username="admin.role")
