@@ -11,6 +11,8 @@ import shutil
 
 import pytest
 
+from tests.factories import TEST_PASSWORD
+
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are still
 # synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -26,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 800}
-PASSWORD = "a-long-enough-password"
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +76,7 @@ def new_page(browser, live_server):
 
 @pytest.fixture
 def sign_in():
-    def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    def sign_in(page, username: str, password: str = TEST_PASSWORD) -> None:
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)

@@ -13,37 +13,26 @@ from django.utils import timezone
 from advocacy import services
 from advocacy.models import Goal, GoalEndorsement, Notification, ReminderKind, Topic, Visibility
 from crm import services as crm_services
-from crm.models import Municipality, Network, NetworkMembership, Organisation, Role, User
+from crm.models import Network, NetworkMembership, Organisation
+from tests.factories import UserFactory, municipality
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-PASSWORD = "a-long-enough-password"
 DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
 def world():
-    keitele, _ = Municipality.objects.get_or_create(name="Keitele", defaults={"code": "239"})
-    joint, _ = Municipality.objects.get_or_create(
-        is_joint_organisation=True, defaults={"name": "SavoGrow"}
-    )
-    trustee = User.objects.create_user(
+    keitele = municipality("Keitele")
+    trustee = UserFactory(
         username="liisa",
-        password=PASSWORD,
         first_name="Liisa",
         last_name="Luottamus",
-        role=Role.TRUSTEE,
+        trustee=True,
         municipality=keitele,
     )
-    User.objects.create_user(
-        username="kaisa",
-        password=PASSWORD,
-        first_name="Kaisa",
-        last_name="Koordinaattori",
-        role=Role.COORDINATOR,
-        municipality=joint,
-    )
+    UserFactory(username="kaisa", first_name="Kaisa", last_name="Koordinaattori", coordinator=True)
     organisation = Organisation.objects.create(name="Pohjois-Savon liitto", kind="regional_council")
     contact = crm_services.create_contact(
         by=trustee,

@@ -8,33 +8,27 @@ import pytest
 from playwright.sync_api import expect
 
 from advocacy.models import FollowUp, Meeting
-from crm.models import Contact, Municipality, Role, User
-
-PASSWORD = "a-long-enough-password"
+from crm.models import Contact
+from tests.factories import UserFactory, municipality
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def people():
-    # Transactional tests flush the tables, the migration's municipalities with them.
-    keitele, _ = Municipality.objects.get_or_create(name="Keitele", defaults={"code": "239"})
-    tervo, _ = Municipality.objects.get_or_create(name="Tervo", defaults={"code": "844"})
-    trustee = User.objects.create_user(
+    trustee = UserFactory(
         username="liisa",
-        password=PASSWORD,
         first_name="Liisa",
         last_name="Luottamus",
-        role=Role.TRUSTEE,
-        municipality=keitele,
+        trustee=True,
+        municipality=municipality("Keitele"),
     )
-    colleague = User.objects.create_user(
+    colleague = UserFactory(
         username="ville",
-        password=PASSWORD,
         first_name="Ville",
         last_name="Viranhaltija",
-        role=Role.STAFF,
-        municipality=tervo,
+        staff=True,
+        municipality=municipality("Tervo"),
     )
     return trustee, colleague
 
