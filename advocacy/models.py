@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.history import tracked
 from crm.models import Contact, Municipality, Organisation, Role, Tag
-from crm.search import search_queryset
+from crm.ranked_search import search_queryset
 
 # --- Topics and goals ------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ class Priority(models.IntegerChoices):
 
 class TopicQuerySet(models.QuerySet):
     def search(self, text: str) -> TopicQuerySet:
-        """Topics matching `text` (name, description), best first; see crm/search.py."""
+        """Topics matching `text` (name, description), best first; see crm/ranked_search.py."""
         return search_queryset(
             self, text, name_fields=["name"], other_fields=["description"]
         ).order_by("-search_rank", "name", "id")
@@ -97,7 +97,7 @@ class GoalQuerySet(models.QuerySet):
         return self.select_related("topic", "owner")
 
     def search(self, text: str) -> GoalQuerySet:
-        """Goals matching `text` (title, description), best first; see crm/search.py."""
+        """Goals matching `text` (title, description), best first; see crm/ranked_search.py."""
         return search_queryset(
             self, text, name_fields=["title"], other_fields=["description"]
         ).order_by("-search_rank", "title", "id")
@@ -364,7 +364,7 @@ class MeetingQuerySet(models.QuerySet):
     def search(self, text: str) -> MeetingQuerySet:
         """Meetings matching `text` (title, place, notes, outcomes), best first.
 
-        Start from `visible_to(user)`: search does not scope. See crm/search.py.
+        Start from `visible_to(user)`: search does not scope. See crm/ranked_search.py.
         """
         return search_queryset(
             self, text, name_fields=["title"], other_fields=["place", "notes", "outcomes"]

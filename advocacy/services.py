@@ -413,7 +413,7 @@ def update_goal(*, goal: Goal, by: User, **fields) -> Goal:
 
 
 @transaction.atomic
-def set_goal_endorsement(
+def record_endorsement(
     *,
     goal: Goal,
     municipality,
@@ -435,7 +435,7 @@ def set_goal_endorsement(
     endorsement.decision_date = decision_date
     endorsement.minutes_reference = minutes_reference.strip()
     endorsement.full_clean()
-    with _history(by, "set_goal_endorsement"):
+    with _history(by, "record_endorsement"):
         endorsement.save()
     return endorsement
 
@@ -443,14 +443,15 @@ def set_goal_endorsement(
 # --- In-app notifications --------------------------------------------------------------------
 
 
-def mark_notification_read(*, notification: Notification, user: User) -> bool:
-    """Mark one of the user's notifications read; True if it was unread (compare-and-set)."""
-    return (
-        Notification.objects.for_user(user)
-        .filter(pk=notification.pk, read_at__isnull=True)
-        .update(read_at=timezone.now())
-        == 1
+def mark_notification_read(*, notification: Notification, by: User) -> Notification:
+    """Mark one of the user's own notifications read (once; reading again changes nothing)."""
+    if notification.recipient_id != by.pk:
+        raise PermissionDenied(_("This notification is not yours."))
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
 
 
 def mark_all_read(*, user: User) -> int:

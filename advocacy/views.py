@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from crm import rules as crm_rules
 from crm.forms import MergeContactForm
 from crm.models import Contact, Municipality, Network, Organisation, User
-from crm.search import clean_query
+from crm.ranked_search import clean_query
 from crm.views import LOOKUP_SIZE, _lookup_response, add_service_errors, paginate
 
 from . import rules, services
@@ -596,7 +596,7 @@ def goal_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
     form = EndorsementForm(request.POST)
     if form.is_valid():
         try:
-            services.set_goal_endorsement(goal=goal, by=request.user, **form.cleaned_data)
+            services.record_endorsement(goal=goal, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -726,7 +726,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
-    services.mark_notification_read(notification=notification, user=request.user)
+    services.mark_notification_read(notification=notification, by=request.user)
     if request.POST.get("open") and notification.url.startswith("/"):
         return redirect(notification.url)
     return redirect("advocacy:notification_list")

@@ -15,7 +15,7 @@ from crm.models import (
     Tag,
     User,
 )
-from crm.search import MAX_QUERY_LENGTH
+from crm.ranked_search import MAX_QUERY_LENGTH
 
 
 class AccessibleFormMixin:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
-from crm.search import search_queryset
+from crm.ranked_search import search_queryset
 from crm.validators import normalise_business_id, validate_business_id
 
 
@@ -137,7 +137,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.select_related("municipality", "parent")
 
     def search(self, text: str) -> OrganisationQuerySet:
-        """Organisations matching `text` (name, business ID), best first; see crm/search.py."""
+        """Organisations matching `text` (name, business ID), best first (crm/ranked_search.py)."""
         return search_queryset(
             self, text, name_fields=["name"], other_fields=["business_id"]
         ).order_by("-search_rank", "name", "id")
@@ -255,7 +255,7 @@ class ContactQuerySet(models.QuerySet):
         )
 
     def search(self, text: str) -> ContactQuerySet:
-        """Contacts matching `text` (names, title, e-mail), best first; see crm/search.py."""
+        """Contacts matching `text` (names, title, e-mail), best first (crm/ranked_search.py)."""
         return search_queryset(
             self, text, name_fields=["last_name", "first_name"], other_fields=["title", "email"]
         ).order_by("-search_rank", "last_name", "first_name", "id")

@@ -32,7 +32,7 @@ from crm.forms import (
     OrganisationForm,
 )
 from crm.models import Contact, Network, NetworkMembership, Organisation, User
-from crm.search import clean_query
+from crm.ranked_search import clean_query
 
 PAGE_SIZE = 25
 LOOKUP_SIZE = 8
