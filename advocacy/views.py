@@ -12,7 +12,7 @@ import pghistory.models
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -107,11 +107,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by(F("target_date").asc(nulls_last=True), "title")[:20]
         )
         context["stale_after_days"] = STALE_AFTER_DAYS
+        # "Nobody has met" counts every meeting (last_interaction_at); the date shown is of the
+        # latest meeting this user may see, so a restricted meeting's date never shows.
+        last_visible = (
+            Meeting.objects.visible_to(user)
+            .filter(contact_links__contact_id=OuterRef("pk"))
+            .order_by("-occurred_at")
+            .values("occurred_at")[:1]
+        )
         context["stale_contacts"] = (
             Contact.objects.active()
             .decision_makers()
             .not_met_since(timezone.now() - datetime.timedelta(days=STALE_AFTER_DAYS))
             .select_related("organisation")
+            .annotate(last_met_visible=Subquery(last_visible))
             .order_by(F("last_interaction_at").asc(nulls_first=True), "last_name")[:10]
         )
     return render(request, "advocacy/dashboard.html", context)

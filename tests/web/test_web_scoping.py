@@ -3,8 +3,11 @@ timeline, the dashboard, search, lists or counts."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from advocacy import services
 from advocacy.models import Topic, Visibility
@@ -113,3 +116,19 @@ def test_follow_up_of_a_restricted_meeting_is_hidden_from_others(
     assert "Salainen jatkotoimi" not in client.get(contact_url).content.decode()
     done_url = reverse("advocacy:follow_up_complete", args=[follow_up.pk])
     assert client.post(done_url).status_code == 404
+
+
+def test_coordinator_dashboard_does_not_date_a_restricted_meeting(trustee, coordinator, signed_in):
+    contact = crm_services.create_contact(by=trustee, last_name="Päättäjä", is_decision_maker=True)
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    services.log_meeting(
+        author=trustee,
+        title="Vanha salainen",
+        contacts=[contact],
+        visibility=Visibility.RESTRICTED,
+        occurred_at=long_ago,
+    )
+    response = signed_in(coordinator).get(reverse("advocacy:dashboard"))
+    assert list(response.context["stale_contacts"]) == [contact]
+    assert response.context["stale_contacts"][0].last_met_visible is None
+    assert timezone.localtime(long_ago).strftime("%-d.%-m.%Y") not in response.content.decode()
