@@ -622,8 +622,13 @@ def goal_follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(Goal, pk=pk)
     form = FollowUpAddForm(request.POST)
     if form.is_valid():
-        services.add_follow_up(by=request.user, goal=goal, **form.cleaned_data)
-        messages.success(request, _("Follow-up added."))
+        try:
+            services.add_follow_up(by=request.user, goal=goal, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Follow-up added."))
     else:
         _flash_form_errors(request, form)
     return redirect("advocacy:goal_detail", pk=goal.pk)
@@ -736,7 +741,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
     services.mark_notification_read(notification=notification, by=request.user)
-    if request.POST.get("open") and notification.url.startswith("/"):
+    if request.POST.get("open") and url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(notification.url)
     return redirect("advocacy:notification_list")
 

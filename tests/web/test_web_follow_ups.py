@@ -147,3 +147,13 @@ def test_someone_elses_notification_cannot_be_marked(trustee, other_trustee, sig
     )
     url = reverse("advocacy:notification_read", args=[theirs.pk])
     assert signed_in(trustee).post(url).status_code == 404
+
+
+def test_notification_link_never_leaves_the_site(trustee, signed_in):
+    notification = Notification.objects.create(
+        recipient=trustee, kind=ReminderKind.WEEKLY_DIGEST, subject="Ulos", url="//evil.example/"
+    )
+    response = signed_in(trustee).post(
+        reverse("advocacy:notification_read", args=[notification.pk]), {"open": "1"}
+    )
+    assert response.url == reverse("advocacy:notification_list")
