@@ -43,12 +43,14 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def plain_static_storage(settings):
+def plain_static_storage(settings, tmp_path):
     """The live server serves static files from the finders; no collectstatic manifest."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # WhiteNoise warns about a missing STATIC_ROOT; the finders serve the files in tests.
+    settings.STATIC_ROOT = tmp_path
 
 
 @pytest.fixture

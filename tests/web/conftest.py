@@ -30,9 +30,11 @@ def signed_in(client):
 
 
 @pytest.fixture(autouse=True)
-def plain_static_storage(settings):
+def plain_static_storage(settings, tmp_path):
     """Pages link to static files; without collectstatic the manifest storage cannot name them."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # WhiteNoise warns about a missing STATIC_ROOT; the finders serve the files in tests.
+    settings.STATIC_ROOT = tmp_path
