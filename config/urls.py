@@ -16,3 +16,6 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+
+# An unhandled exception: a page without detail, 503 while the database is unreachable.
+handler500 = "config.errors.server_error"

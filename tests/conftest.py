@@ -67,3 +67,21 @@ def coordinator(savogrow) -> User:
 def admin_role_user(db) -> User:
     """A user of the admin role (manages users) who belongs to no municipality."""
     return UserFactory(admin=True, username="admin.role")
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_test_client(settings):
+    """The test client speaks plain HTTP; with DEBUG off the app would redirect it to HTTPS.
+
+    The redirect, HSTS and the secure cookies are tested on their own in tests/test_headers.py.
+    """
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    """With DEBUG off the manifest storage needs `collectstatic` before any page can render."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
