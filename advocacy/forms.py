@@ -265,6 +265,12 @@ class EndorsementForm(AccessibleFormMixin, forms.Form):
         label=_("Minutes reference"), max_length=100, required=False
     )
 
+    def __init__(self, *args, municipalities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if municipalities is not None:
+            ids = [m.pk for m in municipalities]
+            self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=ids)
+
 
 class SearchForm(forms.Form):
     q = SearchField(label=_("Search"))

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.history import tracked
-from crm.models import Contact, Municipality, Organisation, Role, Tag
+from crm.models import Contact, Municipality, Organisation, Role, Tag, User
 from crm.ranked_search import search_queryset
+from crm.search import contains_q, text_search_q
+
+
+class SubqueryCount(Subquery):
+    """The number of rows of a (correlated) subquery, as one scalar subquery: counts per row of
+    a list in the list's own query, whatever the number of rows."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = models.IntegerField()
+
+
+USER_NAME_FIELDS = ("id", "username", "first_name", "last_name")
 
 # --- Topics and goals ------------------------------------------------------------------------
 
@@ -30,10 +45,25 @@ class Priority(models.IntegerChoices):
 
 class TopicQuerySet(models.QuerySet):
     def search(self, text: str) -> TopicQuerySet:
-        """Topics matching `text` (name, description), best first; see crm/ranked_search.py."""
+        """Topics matching every word of `text` (a misspelt name too), best first."""
         return search_queryset(
             self, text, name_fields=["name"], other_fields=["description"]
         ).order_by("-search_rank", "name", "id")
+
+    def for_list(self, user) -> TopicQuerySet:
+        """Topics with owner, municipalities and tags; goals counted, and the meetings `user`
+        may see."""
+        return (
+            self.select_related("owner")
+            .prefetch_related(
+                Prefetch("municipalities", queryset=Municipality.objects.only("id", "name")),
+                Prefetch("tags", queryset=Tag.objects.only("id", "name")),
+            )
+            .annotate(
+                goal_count=SubqueryCount(Goal.objects.filter(topic=OuterRef("pk")).values("pk")),
+                meeting_count=Meeting.objects.visible_to(user).count_for("topics"),
+            )
+        )
 
 
 @tracked()
@@ -93,14 +123,35 @@ class GoalQuerySet(models.QuerySet):
     def open(self) -> GoalQuerySet:
         return self.filter(status__in=[GoalStatus.PROPOSED, GoalStatus.ACTIVE])
 
-    def for_list(self) -> GoalQuerySet:
-        return self.select_related("topic", "owner")
-
     def search(self, text: str) -> GoalQuerySet:
-        """Goals matching `text` (title, description), best first; see crm/ranked_search.py."""
+        """Goals matching every word of `text` (a misspelt title too), best first."""
         return search_queryset(
-            self, text, name_fields=["title"], other_fields=["description"]
+            self, text, name_fields=["title"], other_fields=["description", "topic__name"]
         ).order_by("-search_rank", "title", "id")
+
+    def for_list(self, user) -> GoalQuerySet:
+        """Goals with topic, owner and endorsements; the meetings `user` may see counted."""
+        return (
+            self.select_related("topic", "owner")
+            .prefetch_related(
+                Prefetch(
+                    "endorsements",
+                    queryset=GoalEndorsement.objects.select_related("municipality"),
+                )
+            )
+            .annotate(meeting_count=Meeting.objects.visible_to(user).count_for("goals"))
+        )
+
+    def for_detail(self, user) -> GoalQuerySet:
+        """A goal's page: its progress trail too."""
+        return self.for_list(user).prefetch_related(
+            Prefetch(
+                "progress_trail",
+                queryset=GoalProgress.objects.select_related("author").order_by(
+                    "-created_at", "-id"
+                ),
+            )
+        )
 
 
 @tracked()
@@ -137,6 +188,8 @@ class Goal(models.Model):
         blank=True,
         related_name="endorsed_goals",
     )
+    # Incremented by every update service (crm.versioning): no lost updates.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -323,14 +376,82 @@ class MeetingQuerySet(models.QuerySet):
             Exists(MeetingContact.objects.filter(meeting_id=OuterRef("pk"), contact=contact))
         )
 
+    def search(self, text: str) -> MeetingQuerySet:
+        """Meetings whose title, place, notes, outcomes, participants' names or organisations
+        contain every word of `text`, accent-insensitively."""
+
+        def in_participants_or_organisations(term: str) -> Q:
+            contact_matches = (
+                contains_q("contact__first_name", term)
+                | contains_q("contact__last_name", term)
+                | contains_q("contact__organisation__name", term)
+            )
+            organisation_matches = contains_q("organisation__name", term)
+            return Q(
+                Exists(MeetingContact.objects.filter(contact_matches, meeting_id=OuterRef("pk")))
+            ) | Q(
+                Exists(
+                    Meeting.organisations.through.objects.filter(
+                        organisation_matches, meeting_id=OuterRef("pk")
+                    )
+                )
+            )
+
+        return search_queryset(
+            self,
+            text,
+            name_fields=["title"],
+            other_fields=["place", "notes", "outcomes"],
+            related=in_participants_or_organisations,
+        ).order_by("-search_rank", "-occurred_at", "-id")
+
+    def count_for(self, link: str) -> SubqueryCount:
+        """The number of these meetings per row of another model, for `.annotate()`.
+
+        `link` is the lookup from a meeting to that row, e.g. "topics" or
+        "contact_links__contact". Start from `visible_to(user)`, so that no count reveals a
+        meeting the user may not see.
+        """
+        return SubqueryCount(self.filter(**{link: OuterRef("pk")}).values("pk"))
+
+    def latest_for(self, link: str) -> Subquery:
+        """When the latest of these meetings per row of another model took place."""
+        return Subquery(
+            self.filter(**{link: OuterRef("pk")}).order_by("-occurred_at").values("occurred_at")[:1]
+        )
+
     def for_list(self) -> MeetingQuerySet:
-        return self.select_related("author", "municipality").prefetch_related("topics")
+        """Lists: author, municipality and every linked row in one query per relation."""
+        return self.select_related("author", "municipality").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("id", "name")),
+            Prefetch("goals", queryset=Goal.objects.only("id", "title")),
+            Prefetch(
+                "contacts",
+                queryset=Contact.objects.only("id", "first_name", "last_name").order_by(
+                    "last_name", "first_name", "id"
+                ),
+            ),
+            Prefetch("our_participants", queryset=User.objects.only(*USER_NAME_FIELDS)),
+            Prefetch("organisations", queryset=Organisation.objects.only("id", "name")),
+        )
+
+    def for_detail(self) -> MeetingQuerySet:
+        """A meeting's page: its follow-ups too (visible with the meeting)."""
+        return self.for_list().prefetch_related(
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.select_related("assignee").order_by("due_date", "id"),
+            )
+        )
 
     def for_timeline(self) -> MeetingQuerySet:
-        return (
-            self.for_list()
-            .prefetch_related("contacts", "our_participants")
-            .order_by("-occurred_at", "-id")
+        return self.for_list().order_by("-occurred_at", "-id")
+
+    def for_summary(self) -> MeetingQuerySet:
+        """Short lists of the web pages (dashboard, a topic's meetings): title, time, author
+        and topics only."""
+        return self.select_related("author", "municipality").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("id", "name"))
         )
 
     def related_to_network(self, network) -> MeetingQuerySet:
@@ -361,21 +482,30 @@ class MeetingQuerySet(models.QuerySet):
         )
         return self.filter(Q(author_id=user.pk) | is_participant)
 
-    def search(self, text: str) -> MeetingQuerySet:
-        """Meetings matching `text` (title, place, notes, outcomes), best first.
 
-        Start from `visible_to(user)`: search does not scope. See crm/ranked_search.py.
-        """
-        return search_queryset(
-            self, text, name_fields=["title"], other_fields=["place", "notes", "outcomes"]
-        ).order_by("-search_rank", "-occurred_at", "-id")
+EARLIEST_MEETING_YEAR = 1990
+LATEST_MEETING_YEARS_AHEAD = 5
+
+
+def validate_meeting_time(value: datetime.datetime) -> None:
+    """A meeting takes place between 1990 and five years from now: anything else is a typo
+    (a year 612 would also have no valid time-zone offset to show)."""
+    latest_year = timezone.localdate().year + LATEST_MEETING_YEARS_AHEAD
+    if not EARLIEST_MEETING_YEAR <= timezone.localtime(value).year <= latest_year:
+        raise ValidationError(
+            _("Give a time between the years %(earliest)s and %(latest)s."),
+            code="implausible_time",
+            params={"earliest": EARLIEST_MEETING_YEAR, "latest": latest_year},
+        )
 
 
 @tracked()
 class Meeting(models.Model):
     """An interaction: a meeting, call, message or event, and what came of it."""
 
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    occurred_at = models.DateTimeField(
+        _("when"), default=timezone.now, validators=[validate_meeting_time]
+    )
     kind = models.CharField(
         _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.IN_PERSON
     )
@@ -424,6 +554,8 @@ class Meeting(models.Model):
     goals = models.ManyToManyField(
         Goal, verbose_name=_("goals"), blank=True, related_name="meetings"
     )
+    # Incremented by every update service (crm.versioning): no lost updates.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -505,7 +637,23 @@ class FollowUpQuerySet(models.QuerySet):
         return self.open().filter(due_date__lt=today or timezone.localdate())
 
     def for_list(self) -> FollowUpQuerySet:
-        return self.select_related("assignee", "meeting", "goal")
+        return self.select_related("assignee", "meeting", "goal", "created_by", "completed_by")
+
+    def with_meeting_visibility(self, user) -> FollowUpQuerySet:
+        """Annotate `meeting_visible`: whether `user` may see the follow-up's meeting.
+
+        One's own follow-up is visible even when its meeting is not (a restricted meeting one
+        was not at); such a meeting must then not be shown with it.
+        """
+        return self.annotate(
+            meeting_visible=Exists(
+                Meeting.objects.visible_to(user).filter(pk=OuterRef("meeting_id"))
+            )
+        )
+
+    def search(self, text: str) -> FollowUpQuerySet:
+        condition = text_search_q(text, ["description", "completion_note"])
+        return self if condition is None else self.filter(condition)
 
 
 @tracked()
@@ -549,6 +697,8 @@ class FollowUp(models.Model):
         blank=True,
         related_name="+",
     )
+    # Incremented by every update service (crm.versioning): no lost updates.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

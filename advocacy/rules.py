@@ -6,9 +6,9 @@ the services, the API and the web views all ask them.
 
 from __future__ import annotations
 
-from crm.models import Role, User
+from crm.models import Municipality, Role, User
 
-from .models import FollowUp, Meeting
+from .models import FollowUp, Goal, Meeting
 
 CREATORS = (Role.TRUSTEE, Role.STAFF, Role.COORDINATOR)
 
@@ -37,3 +37,22 @@ def can_edit_follow_up(user: User, follow_up: FollowUp) -> bool:
 
 def can_edit_topics_and_goals(user: User) -> bool:
     return user.is_active and user.role == Role.COORDINATOR
+
+
+def can_delete_meeting(user: User, meeting: Meeting) -> bool:
+    """Whoever may edit a meeting may remove it (its history keeps the record)."""
+    return can_edit_meeting(user, meeting)
+
+
+def can_record_endorsement(user: User, municipality: Municipality) -> bool:
+    """A municipality's position on a goal is recorded by its own people or the coordinator."""
+    if not user.is_active:
+        return False
+    if user.role == Role.COORDINATOR:
+        return True
+    return user.role in (Role.TRUSTEE, Role.STAFF) and user.municipality_id == municipality.pk
+
+
+def can_record_goal_progress(user: User, goal: Goal) -> bool:
+    """The coordinator, and the goal's owner, move its status and progress."""
+    return can_edit_topics_and_goals(user) or (user.is_active and goal.owner_id == user.pk)

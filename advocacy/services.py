@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import services as crm_services
-from crm.models import Contact, Organisation, User
+from crm.models import Contact, Municipality, Organisation, Tag, User
 from crm.rules import can_merge_contacts
+from crm.versioning import bump_version, check_version
 
 from . import rules
 from .models import (
@@ -90,6 +92,8 @@ def log_meeting(
     """
     if not rules.can_log_meetings(author):
         raise PermissionDenied(_("You may not log meetings."))
+    contacts = list(contacts)
+    _refuse_anonymised(contacts)
     with _history(author, "log_meeting"):
         meeting = Meeting(
             author=author,
@@ -127,9 +131,28 @@ def log_meeting(
             {o.pk for o in organisations}
             | {c.organisation_id for c in participants.values() if c.organisation_id}
         )
-        for spec in follow_ups:
-            _create_follow_up(by=author, meeting=meeting, spec=spec)
+        for number, spec in enumerate(follow_ups, start=1):
+            try:
+                _create_follow_up(by=author, meeting=meeting, spec=spec)
+            except ValidationError as error:
+                # Say which follow-up is wrong; the whole meeting is rolled back.
+                raise ValidationError(
+                    {
+                        "follow_ups": [
+                            _("Follow-up %(number)s: %(message)s")
+                            % {"number": number, "message": message}
+                            for message in error.messages
+                        ]
+                    }
+                ) from error
     return meeting
+
+
+def _refuse_anonymised(contacts: Iterable[Contact]) -> None:
+    if any(contact.anonymised_at is not None for contact in contacts):
+        raise ValidationError(
+            {"contacts": [_("An anonymised contact cannot be added to a meeting.")]}
+        )
 
 
 def _link_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> None:
@@ -153,20 +176,98 @@ def refresh_last_interaction(contact_ids) -> int:
     return Contact.objects.filter(pk__in=contact_ids).update(last_interaction_at=Subquery(latest))
 
 
+MEETING_EDITABLE_FIELDS = frozenset(
+    {"occurred_at", "kind", "title", "place", "notes", "outcomes", "visibility"}
+)
+
+
 @transaction.atomic
-def update_meeting(*, meeting: Meeting, by: User, **changes) -> Meeting:
-    """Change a meeting's own fields (not its links) under the edit rule."""
+def update_meeting(
+    *,
+    meeting: Meeting,
+    by: User,
+    expected_version: int | None = None,
+    contacts: Iterable[Contact] | None = None,
+    our_participants: Iterable[User] | None = None,
+    organisations: Iterable[Organisation] | None = None,
+    topics: Iterable[Topic] | None = None,
+    goals: Iterable[Goal] | None = None,
+    **changes: Any,
+) -> Meeting:
+    """Change a meeting's fields and, for each link given, replace that link set.
+
+    Links keep log_meeting's rules: the author stays one of our participants, a goal's topic
+    is linked with the goal, and the participants' organisations are linked. Raises
+    `crm.versioning.VersionConflict` when `expected_version` is not the current one.
+    """
+    unknown = set(changes) - MEETING_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"update_meeting() cannot change {sorted(unknown)}")
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not rules.can_edit_meeting(by, meeting):
         raise PermissionDenied(_("You may not edit this meeting."))
+    check_version(meeting, expected_version)
     for name, value in changes.items():
-        setattr(meeting, name, value)
+        setattr(meeting, name, value.strip() if name == "title" else value)
     meeting.full_clean(exclude=["author", "municipality"])
+    bump_version(meeting)
     with _history(by, "update_meeting"):
         meeting.save()
-        if "occurred_at" in changes:
-            refresh_last_interaction(meeting.contact_links.values("contact_id"))
+        touched_contacts = set()
+        if contacts is not None:
+            contacts = list(contacts)
+            new_ids = {c.pk for c in contacts}
+            old_ids = set(meeting.contact_links.values_list("contact_id", flat=True))
+            _refuse_anonymised(c for c in contacts if c.pk not in old_ids)
+            meeting.contact_links.exclude(contact_id__in=new_ids).delete()
+            MeetingContact.objects.bulk_create(
+                [MeetingContact(meeting=meeting, contact=c) for c in contacts],
+                ignore_conflicts=True,
+            )
+            touched_contacts = old_ids | new_ids
+            contact_organisations = {c.organisation_id for c in contacts if c.organisation_id}
+            if organisations is None:
+                meeting.organisations.add(*contact_organisations)
+        if organisations is not None:
+            linked = (
+                {c.organisation_id for c in contacts if c.organisation_id}
+                if contacts is not None
+                else set(
+                    meeting.contacts.filter(organisation__isnull=False).values_list(
+                        "organisation_id", flat=True
+                    )
+                )
+            )
+            meeting.organisations.set({o.pk for o in organisations} | linked)
+        if topics is not None or goals is not None:
+            goal_list = list(goals) if goals is not None else list(meeting.goals.all())
+            topic_ids = (
+                {t.pk for t in topics}
+                if topics is not None
+                else set(meeting.topics.values_list("id", flat=True))
+            )
+            meeting.topics.set(topic_ids | {g.topic_id for g in goal_list})
+            if goals is not None:
+                meeting.goals.set(goal_list)
+        if our_participants is not None:
+            meeting.our_participants.set({u.pk for u in our_participants} | {meeting.author_id})
+        if "occurred_at" in changes and contacts is None:
+            touched_contacts = set(meeting.contact_links.values_list("contact_id", flat=True))
+        if touched_contacts:
+            refresh_last_interaction(list(touched_contacts))
     return meeting
+
+
+@transaction.atomic
+def delete_meeting(*, meeting: Meeting, by: User) -> None:
+    """Remove a meeting (logged by mistake) with its follow-ups; its history keeps the record."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not rules.can_delete_meeting(by, meeting):
+        raise PermissionDenied(_("You may not delete this meeting."))
+    contact_ids = list(meeting.contact_links.values_list("contact_id", flat=True))
+    with _history(by, "delete_meeting"):
+        meeting.delete()
+        refresh_last_interaction(contact_ids)
 
 
 # --- Follow-ups ------------------------------------------------------------------------------
@@ -175,6 +276,7 @@ def update_meeting(*, meeting: Meeting, by: User, **changes) -> Meeting:
 def _create_follow_up(
     *, by: User, spec: NewFollowUp, meeting: Meeting | None = None, goal: Goal | None = None
 ) -> FollowUp:
+    _require_active_assignee(spec.assignee)
     follow_up = FollowUp(
         meeting=meeting,
         goal=goal,
@@ -186,6 +288,12 @@ def _create_follow_up(
     follow_up.full_clean()
     follow_up.save()
     return follow_up
+
+
+def _require_active_assignee(assignee: User) -> None:
+    # Nobody would be reminded of a follow-up assigned to a closed account.
+    if not assignee.is_active:
+        raise ValidationError({"assignee": [_("The assignee's account is not active.")]})
 
 
 @transaction.atomic
@@ -211,7 +319,9 @@ def add_follow_up(
         )
 
 
-def _close_follow_up(*, follow_up: FollowUp, by: User, note: str, status: str) -> FollowUp:
+def _close_follow_up(
+    *, follow_up: FollowUp, by: User, note: str, status: str, expected_version: int | None
+) -> FollowUp:
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if not rules.can_edit_follow_up(by, follow_up):
         raise PermissionDenied(_("You may not change this follow-up."))
@@ -219,6 +329,8 @@ def _close_follow_up(*, follow_up: FollowUp, by: User, note: str, status: str) -
         if follow_up.status == status:
             return follow_up  # done twice is done once
         raise ValidationError(_("This follow-up is already closed."))
+    check_version(follow_up, expected_version)
+    bump_version(follow_up)
     follow_up.status = status
     follow_up.completion_note = note
     follow_up.completed_at = timezone.now()
@@ -230,6 +342,7 @@ def _close_follow_up(*, follow_up: FollowUp, by: User, note: str, status: str) -
                 "completion_note",
                 "completed_at",
                 "completed_by",
+                "version",
                 "updated_at",
             ]
         )
@@ -241,13 +354,29 @@ def _close_follow_up(*, follow_up: FollowUp, by: User, note: str, status: str) -
 
 
 @transaction.atomic
-def complete_follow_up(*, follow_up: FollowUp, by: User, note: str = "") -> FollowUp:
-    return _close_follow_up(follow_up=follow_up, by=by, note=note, status=FollowUpStatus.DONE)
+def complete_follow_up(
+    *, follow_up: FollowUp, by: User, note: str = "", expected_version: int | None = None
+) -> FollowUp:
+    return _close_follow_up(
+        follow_up=follow_up,
+        by=by,
+        note=note,
+        status=FollowUpStatus.DONE,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def cancel_follow_up(*, follow_up: FollowUp, by: User, note: str = "") -> FollowUp:
-    return _close_follow_up(follow_up=follow_up, by=by, note=note, status=FollowUpStatus.CANCELLED)
+def cancel_follow_up(
+    *, follow_up: FollowUp, by: User, note: str = "", expected_version: int | None = None
+) -> FollowUp:
+    return _close_follow_up(
+        follow_up=follow_up,
+        by=by,
+        note=note,
+        status=FollowUpStatus.CANCELLED,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
@@ -258,20 +387,24 @@ def update_follow_up(
     description: str | None = None,
     assignee: User | None = None,
     due_date: datetime.date | None = None,
+    expected_version: int | None = None,
 ) -> FollowUp:
-    """Re-date, reassign or reword an open follow-up."""
+    """Re-date, reassign or reword an open follow-up; refuses a stale version."""
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if not rules.can_edit_follow_up(by, follow_up):
         raise PermissionDenied(_("You may not change this follow-up."))
+    check_version(follow_up, expected_version)
     if follow_up.status != FollowUpStatus.OPEN:
         raise ValidationError(_("A closed follow-up cannot be changed."))
     if description is not None:
         follow_up.description = description.strip()
-    if assignee is not None:
+    if assignee is not None and assignee.pk != follow_up.assignee_id:
+        _require_active_assignee(assignee)
         follow_up.assignee = assignee
     if due_date is not None:
         follow_up.due_date = due_date
     follow_up.full_clean()
+    bump_version(follow_up)
     with _history(by, "update_follow_up"):
         follow_up.save()
     return follow_up
@@ -288,11 +421,13 @@ def record_goal_progress(
     status: str | None = None,
     progress: int | None = None,
     note: str = "",
+    expected_version: int | None = None,
 ) -> GoalProgress:
     """Move a goal's status or progress and add an entry to its progress trail."""
-    if not rules.can_edit_topics_and_goals(by) and goal.owner_id != by.pk:
+    if not rules.can_record_goal_progress(by, goal):
         raise PermissionDenied(_("You may not change this goal."))
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    check_version(goal, expected_version)
     if status is not None:
         goal.status = status
     if progress is not None:
@@ -300,8 +435,9 @@ def record_goal_progress(
     if goal.status == GoalStatus.ACHIEVED:
         goal.progress = 100
     goal.full_clean()
+    bump_version(goal)
     with _history(by, "record_goal_progress"):
-        goal.save(update_fields=["status", "progress", "updated_at"])
+        goal.save(update_fields=["status", "progress", "version", "updated_at"])
         return GoalProgress.objects.create(
             goal=goal, author=by, status=goal.status, progress=goal.progress, note=note
         )
@@ -353,94 +489,169 @@ def merge_contacts(*, survivor: Contact, duplicate: Contact, by: User) -> Contac
     return survivor
 
 
-# --- Topics, goals and joint positions from the web UI ---------------------------------------
+# --- Topics and goals ------------------------------------------------------------------------
 
 
-def _check_topic_editor(by: User) -> None:
-    if not rules.can_edit_topics_and_goals(by):
-        raise PermissionDenied(_("You may not edit topics and goals."))
-
-
-def _save_with_m2m(obj, *, by: User, action: str, fields: dict, m2m_names: tuple[str, ...]):
-    m2m = {name: fields.pop(name) for name in m2m_names if name in fields}
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    with _history(by, action):
-        obj.save()
-        for name, values in m2m.items():
-            getattr(obj, name).set(values)
-    return obj
+def _require_topic_editor(user: User) -> None:
+    if not rules.can_edit_topics_and_goals(user):
+        raise PermissionDenied(_("Only the coordinator may change topics and goals."))
 
 
 @transaction.atomic
-def create_topic(*, by: User, **fields) -> Topic:
-    _check_topic_editor(by)
-    return _save_with_m2m(
-        Topic(), by=by, action="create_topic", fields=fields, m2m_names=("municipalities", "tags")
-    )
+def create_topic(
+    *,
+    by: User,
+    name: str,
+    municipalities: Iterable[Municipality] = (),
+    tags: Iterable[str | Tag] = (),
+    **fields: Any,
+) -> Topic:
+    _require_topic_editor(by)
+    topic = Topic(name=name.strip(), **fields)
+    topic.full_clean()
+    with _history(by, "create_topic"):
+        topic.save()
+        topic.municipalities.set(municipalities)
+        topic.tags.set(crm_services.resolve_tags(tags))
+    return topic
 
 
 @transaction.atomic
-def update_topic(*, topic: Topic, by: User, **fields) -> Topic:
-    _check_topic_editor(by)
+def update_topic(
+    *,
+    topic: Topic,
+    by: User,
+    municipalities: Iterable[Municipality] | None = None,
+    tags: Iterable[str | Tag] | None = None,
+    **changes: Any,
+) -> Topic:
+    _require_topic_editor(by)
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
-    return _save_with_m2m(
-        topic, by=by, action="update_topic", fields=fields, m2m_names=("municipalities", "tags")
-    )
+    for name, value in changes.items():
+        setattr(topic, name, value.strip() if name == "name" else value)
+    topic.full_clean()
+    with _history(by, "update_topic"):
+        topic.save()
+        if municipalities is not None:
+            topic.municipalities.set(municipalities)
+        if tags is not None:
+            topic.tags.set(crm_services.resolve_tags(tags))
+    return topic
 
 
 @transaction.atomic
-def create_goal(*, by: User, **fields) -> Goal:
-    """A new goal; its first progress entry records where it starts."""
-    _check_topic_editor(by)
-    goal = _save_with_m2m(Goal(), by=by, action="create_goal", fields=fields, m2m_names=())
-    GoalProgress.objects.create(
-        goal=goal, author=by, status=goal.status, progress=goal.progress, note=""
+def delete_topic(*, topic: Topic, by: User) -> None:
+    """Remove a topic created by mistake. One with goals or meetings is closed instead."""
+    _require_topic_editor(by)
+    topic = Topic.objects.select_for_update().get(pk=topic.pk)
+    if topic.goals.exists() or topic.meetings.exists():
+        raise ValidationError(
+            _("A topic with goals or meetings cannot be deleted; close it instead.")
+        )
+    with _history(by, "delete_topic"):
+        topic.delete()
+
+
+GOAL_EDITABLE_FIELDS = frozenset({"topic", "title", "description", "target_date", "owner"})
+
+
+@transaction.atomic
+def create_goal(
+    *,
+    by: User,
+    topic: Topic,
+    title: str,
+    description: str = "",
+    status: str = GoalStatus.PROPOSED,
+    progress: int = 0,
+    target_date: datetime.date | None = None,
+    owner: User | None = None,
+) -> Goal:
+    _require_topic_editor(by)
+    goal = Goal(
+        topic=topic,
+        title=title.strip(),
+        description=description,
+        status=status,
+        progress=100 if status == GoalStatus.ACHIEVED else progress,
+        target_date=target_date,
+        owner=owner,
     )
+    goal.full_clean()
+    with _history(by, "create_goal"):
+        goal.save()
     return goal
 
 
 @transaction.atomic
-def update_goal(*, goal: Goal, by: User, **fields) -> Goal:
-    """Change a goal's description fields; status and progress go through
-    `record_goal_progress` so the trail stays complete."""
-    _check_topic_editor(by)
+def update_goal(
+    *, goal: Goal, by: User, expected_version: int | None = None, **changes: Any
+) -> Goal:
+    """Change a goal's title, description, topic, target date or owner.
+
+    Status and progress move through `record_goal_progress`, which keeps the trail.
+    """
+    unknown = set(changes) - GOAL_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"update_goal() cannot change {sorted(unknown)}")
+    _require_topic_editor(by)
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
-    fields.pop("status", None)
-    fields.pop("progress", None)
-    return _save_with_m2m(goal, by=by, action="update_goal", fields=fields, m2m_names=())
+    check_version(goal, expected_version)
+    for name, value in changes.items():
+        setattr(goal, name, value.strip() if name == "title" else value)
+    goal.full_clean()
+    bump_version(goal)
+    with _history(by, "update_goal"):
+        goal.save()
+    return goal
+
+
+@transaction.atomic
+def delete_goal(*, goal: Goal, by: User) -> None:
+    """Remove a goal created by mistake. One that meetings or follow-ups refer to is dropped
+    instead (status "dropped"), so that their record stays whole."""
+    _require_topic_editor(by)
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    if goal.meetings.exists() or goal.follow_ups.exists():
+        raise ValidationError(
+            _("A goal with meetings or follow-ups cannot be deleted; mark it dropped instead.")
+        )
+    with _history(by, "delete_goal"):
+        goal.delete()
 
 
 @transaction.atomic
 def record_endorsement(
     *,
     goal: Goal,
-    municipality,
+    municipality: Municipality,
     by: User,
     state: str,
     deciding_body: str = "",
     decision_date: datetime.date | None = None,
     minutes_reference: str = "",
 ) -> GoalEndorsement:
-    """Record one municipality's position on a joint goal (one row per municipality)."""
-    _check_topic_editor(by)
-    endorsement = (
-        GoalEndorsement.objects.select_for_update()
-        .filter(goal=goal, municipality=municipality)
-        .first()
-    ) or GoalEndorsement(goal=goal, municipality=municipality)
+    """Record (or change) one municipality's position on a goal."""
+    if not rules.can_record_endorsement(by, municipality):
+        raise PermissionDenied(_("You may not record this municipality's position."))
+    if municipality.is_joint_organisation:
+        raise ValidationError({"municipality": [_("Only the six municipalities endorse goals.")]})
+    # One position per municipality: concurrent recordings of the same goal queue up here.
+    Goal.objects.select_for_update().get(pk=goal.pk)
+    endorsement = GoalEndorsement.objects.filter(
+        goal=goal, municipality=municipality
+    ).first() or GoalEndorsement(goal=goal, municipality=municipality)
     endorsement.state = state
-    endorsement.deciding_body = deciding_body.strip()
+    endorsement.deciding_body = deciding_body
     endorsement.decision_date = decision_date
-    endorsement.minutes_reference = minutes_reference.strip()
+    endorsement.minutes_reference = minutes_reference
     endorsement.full_clean()
     with _history(by, "record_endorsement"):
         endorsement.save()
     return endorsement
 
 
-# --- In-app notifications --------------------------------------------------------------------
+# --- Notifications ---------------------------------------------------------------------------
 
 
 def mark_notification_read(*, notification: Notification, by: User) -> Notification:
@@ -454,6 +665,6 @@ def mark_notification_read(*, notification: Notification, by: User) -> Notificat
     return notification
 
 
-def mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of the user read; returns how many."""
+def mark_all_notifications_read(*, user: User) -> int:
+    """Mark all of the user's unread notifications read; returns how many were unread."""
     return Notification.objects.for_user(user).unread().update(read_at=timezone.now())

@@ -12,7 +12,7 @@ import pghistory.models
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -86,7 +86,7 @@ def _follow_ups_prefetch() -> Prefetch:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    meetings = Meeting.objects.visible_to(user).for_list()
+    meetings = Meeting.objects.visible_to(user).for_summary()
     context = {
         "today": today,
         "my_follow_ups": FollowUp.objects.visible_to(user)
@@ -95,15 +95,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .for_list()[:20],
         "my_meetings": meetings.involving(user)[:DASHBOARD_ROWS],
         "colleague_meetings": meetings.exclude(author=user)[:DASHBOARD_ROWS],
-        "my_goals": Goal.objects.open().filter(owner=user).for_list(),
+        "my_goals": Goal.objects.open().filter(owner=user).for_list(user),
         "notifications": Notification.objects.for_user(user).unread()[:5],
         "can_log": rules.can_log_meetings(user),
     }
     if user.is_coordinator:
         context["all_goals"] = (
             Goal.objects.open()
-            .for_list()
-            .prefetch_related("endorsements__municipality")
+            .for_list(user)
             .order_by(F("target_date").asc(nulls_last=True), "title")[:20]
         )
         context["stale_after_days"] = STALE_AFTER_DAYS
@@ -193,12 +192,7 @@ def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(
-        Meeting.objects.visible_to(request.user)
-        .for_timeline()
-        .prefetch_related("organisations", "goals", _follow_ups_prefetch()),
-        pk=pk,
-    )
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user).for_detail(), pk=pk)
     return render(
         request,
         "advocacy/meeting_detail.html",
@@ -374,9 +368,7 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(
-        Organisation.objects.for_list().prefetch_related("tags"), pk=pk
-    )
+    organisation = get_object_or_404(Organisation.objects.for_list(), pk=pk)
     meetings = Meeting.objects.visible_to(request.user).filter(organisations=organisation)
     return render(
         request,
@@ -386,7 +378,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": organisation.contacts.active().order_by("last_name", "first_name"),
             "children": organisation.children.all(),
             "memberships": organisation.memberships.select_related("network"),
-            "page": paginate(request, meetings.for_list().order_by("-occurred_at", "-id"), 20),
+            "page": paginate(request, meetings.for_summary().order_by("-occurred_at", "-id"), 20),
             "can_edit": crm_rules.can_edit_directory(request.user),
         },
     )
@@ -398,7 +390,7 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meetings = (
         Meeting.objects.visible_to(request.user)
         .related_to_network(network)
-        .for_list()
+        .for_summary()
         .order_by("-occurred_at", "-id")
     )
     return render(
@@ -420,12 +412,7 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def topic_list(request: HttpRequest) -> HttpResponse:
-    topics = (
-        Topic.objects.select_related("owner")
-        .prefetch_related("municipalities")
-        .annotate(goal_count=Count("goals"))
-        .order_by("-priority", "name", "id")
-    )
+    topics = Topic.objects.for_list(request.user).order_by("-priority", "name", "id")
     return render(
         request,
         "advocacy/topic_list.html",
@@ -444,7 +431,7 @@ def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meetings = (
         Meeting.objects.visible_to(request.user)
         .filter(topics=topic)
-        .for_list()
+        .for_summary()
         .order_by("-occurred_at", "-id")
     )
     return render(
@@ -499,18 +486,23 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _can_record_progress(user: User, goal: Goal) -> bool:
-    return rules.can_edit_topics_and_goals(user) or goal.owner_id == user.pk
+def _endorsing_municipalities(user: User):
+    """The municipalities whose position on a goal `user` may record."""
+    municipalities = Municipality.objects.filter(is_joint_organisation=False)
+    if rules.can_edit_topics_and_goals(user):
+        return municipalities
+    return municipalities.filter(pk=user.municipality_id) if user.municipality_id else []
 
 
 @login_required
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    goal = get_object_or_404(Goal.objects.for_list(), pk=pk)
+    goal = get_object_or_404(Goal.objects.for_detail(user), pk=pk)
     endorsements = {e.municipality_id: e for e in GoalEndorsement.objects.filter(goal=goal)}
     municipalities = Municipality.objects.filter(is_joint_organisation=False)
+    endorsing = list(_endorsing_municipalities(user))
     meetings = (
-        Meeting.objects.visible_to(user).filter(goals=goal).for_list().order_by("-occurred_at")
+        Meeting.objects.visible_to(user).filter(goals=goal).for_summary().order_by("-occurred_at")
     )
     return render(
         request,
@@ -518,15 +510,16 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "goal": goal,
             "positions": [(m, endorsements.get(m.pk)) for m in municipalities],
-            "trail": goal.progress_trail.select_related("author"),
+            "trail": goal.progress_trail.all(),
             "follow_ups": FollowUp.objects.visible_to(user).filter(goal=goal).for_list(),
             "page": paginate(request, meetings, 20),
             "can_edit": rules.can_edit_topics_and_goals(user),
-            "can_record_progress": _can_record_progress(user, goal),
+            "can_record_progress": rules.can_record_goal_progress(user, goal),
             "progress_form": GoalProgressForm(
                 initial={"status": goal.status, "progress": goal.progress}
             ),
-            "endorsement_form": EndorsementForm(),
+            "can_record_endorsement": bool(endorsing),
+            "endorsement_form": EndorsementForm(municipalities=endorsing),
             "follow_up_form": FollowUpAddForm(initial={"assignee": user}),
             "can_add_follow_up": rules.can_create_follow_ups(user),
         },
@@ -581,7 +574,7 @@ def _flash_form_errors(request: HttpRequest, form) -> None:
 @require_POST
 def goal_progress(request: HttpRequest, pk: int) -> HttpResponse:
     goal = get_object_or_404(Goal, pk=pk)
-    if not _can_record_progress(request.user, goal):
+    if not rules.can_record_goal_progress(request.user, goal):
         raise PermissionDenied
     form = GoalProgressForm(request.POST)
     if form.is_valid():
@@ -600,9 +593,8 @@ def goal_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def goal_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_topic_editor(request.user)
     goal = get_object_or_404(Goal, pk=pk)
-    form = EndorsementForm(request.POST)
+    form = EndorsementForm(request.POST, municipalities=_endorsing_municipalities(request.user))
     if form.is_valid():
         try:
             services.record_endorsement(goal=goal, by=request.user, **form.cleaned_data)
@@ -751,7 +743,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    services.mark_all_read(user=request.user)
+    services.mark_all_notifications_read(user=request.user)
     messages.success(request, _("All notifications marked read."))
     return redirect("advocacy:notification_list")
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "phonenumber_field",
@@ -163,7 +164,7 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # spraying. Generous, since a municipality's staff may share one outgoing address.
 SIGNIN_RATE_LIMIT = env("SIGNIN_RATE_LIMIT", default="30/10m")
 # URL names of the views that take a password; the API's token view adds its name here.
-SIGNIN_VIEW_NAMES = ["login", "admin:login"]
+SIGNIN_VIEW_NAMES = ["login", "admin:login", "api:auth-token"]
 
 # --- Language and time -----------------------------------------------------------------------
 
@@ -239,13 +240,48 @@ else:
 
 # --- REST API --------------------------------------------------------------------------------
 
+# Shared pieces (errors, pagination, filters, versions) are in config/api.py.
+# https://www.django-rest-framework.org/api-guide/settings/
+
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=25)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes anonymous requests a 401, not a 403.
+    # (It also switches to the user's language, as crm.middleware does for sessions.)
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Signed in, and allowed by the rules of crm.rules / advocacy.rules the view names.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.api_auth.ActionRules",
+    ],
+    "DEFAULT_FILTER_BACKENDS": [
+        "config.api.StrictFilterBackend",
+        "config.api.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "config.api.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "config.api_auth.SearchRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="1200/minute"),
+        # POST /api/v1/auth/token/ per client address: slows down password guessing.
+        "auth_token": env("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
+        # Requests with ?search= per user (config.api_auth.SearchRateThrottle).
+        "search": env("API_THROTTLE_SEARCH", default="120/minute"),
+    },
+    # Proxies in front of the app (e.g. 1 behind one load balancer), so that throttling sees
+    # the client's address from X-Forwarded-For; unset means REMOTE_ADDR.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -253,12 +289,40 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Stakeholder relationships and joint advocacy of the SavoGrow municipalities.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components: read-only fields are not asked of clients.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {"detail": {"type": "string"}},
+                "required": ["detail"],
+            },
+            "ValidationError": {
+                "type": "object",
+                "description": 'Field → list of messages; "non_field_errors" for the whole.',
+                "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]},
+            },
+        },
+    },
     # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), not a CDN, so the
     # Content-Security-Policy can stay 'self'. Serve the docs with SpectacularSwaggerSplitView:
     # the plain view inlines its start-up script, which the policy blocks.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TopicStatusEnum": "advocacy.models.TopicStatus",
+        "GoalStatusEnum": "advocacy.models.GoalStatus",
+        "FollowUpStatusEnum": "advocacy.models.FollowUpStatus",
+        "ReminderStateEnum": "advocacy.models.ReminderState",
+        "EndorsementStateEnum": "advocacy.models.EndorsementState",
+        "OrganisationKindEnum": "crm.models.OrganisationKind",
+        "NetworkKindEnum": "crm.models.NetworkKind",
+        "MeetingKindEnum": "advocacy.models.MeetingKind",
+        "ReminderKindEnum": "advocacy.models.ReminderKind",
+    },
 }
 
 # --- History ---------------------------------------------------------------------------------

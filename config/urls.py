@@ -1,10 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # REST API v1 (config/api_router.py), its OpenAPI schema and browsable docs (public).
+    path("api/v1/", include(("config.api_router", "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view loads its start-up script from a URL: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The web UI: advocacy's pages (dashboard, meetings, the contact page with its timeline)
     # and crm's directory pages share the root.

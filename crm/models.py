@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
 from crm.ranked_search import search_queryset
+from crm.search import text_search_q
 from crm.validators import normalise_business_id, validate_business_id
 
 
@@ -133,14 +134,20 @@ class OrganisationKind(models.TextChoices):
 
 
 class OrganisationQuerySet(models.QuerySet):
-    def for_list(self) -> OrganisationQuerySet:
-        return self.select_related("municipality", "parent")
-
     def search(self, text: str) -> OrganisationQuerySet:
-        """Organisations matching `text` (name, business ID), best first (crm/ranked_search.py)."""
+        """Organisations whose name, business ID, website or notes contain every word of `text`
+        (a misspelt name too), best first; crm/ranked_search.py."""
         return search_queryset(
-            self, text, name_fields=["name"], other_fields=["business_id"]
+            self, text, name_fields=["name"], other_fields=["business_id", "website", "notes"]
         ).order_by("-search_rank", "name", "id")
+
+    def for_list(self) -> OrganisationQuerySet:
+        """Lists and details: municipality and tags fetched along, contacts counted."""
+        return (
+            self.select_related("municipality", "parent")
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+            .annotate(contact_count=Count("contacts", distinct=True))
+        )
 
 
 @tracked()
@@ -240,24 +247,40 @@ class ContactQuerySet(models.QuerySet):
         return self.filter(Q(last_interaction_at__lt=moment) | Q(last_interaction_at__isnull=True))
 
     def for_list(self) -> ContactQuerySet:
-        return self.select_related("organisation", "municipality").prefetch_related("tags")
+        return self.select_related("organisation", "municipality").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id", "name")),
+            # Names too: the contact page shows the owners.
+            Prefetch(
+                "relationship_owners",
+                queryset=User.objects.only("id", "username", "first_name", "last_name"),
+            ),
+        )
 
     def for_detail(self) -> ContactQuerySet:
-        return self.select_related("organisation", "municipality").prefetch_related(
-            "tags",
-            "relationship_owners",
-            models.Prefetch(
-                "positions", queryset=ContactPosition.objects.select_related("organisation")
+        """One contact's page: its positions and network memberships too."""
+        return self.for_list().prefetch_related(
+            Prefetch(
+                "positions",
+                queryset=ContactPosition.objects.select_related("organisation").order_by(
+                    "-start_date", "-id"
+                ),
             ),
-            models.Prefetch(
-                "memberships", queryset=NetworkMembership.objects.select_related("network")
+            Prefetch(
+                "memberships",
+                queryset=NetworkMembership.objects.select_related("network").order_by(
+                    "network__name"
+                ),
             ),
         )
 
     def search(self, text: str) -> ContactQuerySet:
-        """Contacts matching `text` (names, title, e-mail), best first (crm/ranked_search.py)."""
+        """Contacts whose name, title, e-mail, organisation or notes contain every word of
+        `text` (a misspelt name too), accent-insensitively, best first; crm/ranked_search.py."""
         return search_queryset(
-            self, text, name_fields=["last_name", "first_name"], other_fields=["title", "email"]
+            self,
+            text,
+            name_fields=["last_name", "first_name"],
+            other_fields=["title", "email", "notes", "organisation__name"],
         ).order_by("-search_rank", "last_name", "first_name", "id")
 
 
@@ -318,6 +341,9 @@ class Contact(models.Model):
     last_interaction_at = models.DateTimeField(_("last met"), null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    # Incremented by every update service: a client's write based on an older version is refused
+    # (no lost updates; see crm.versioning).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_by = models.ForeignKey(
         User,
         verbose_name=_("created by"),
@@ -426,6 +452,19 @@ class NetworkKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class NetworkQuerySet(models.QuerySet):
+    def search(self, text: str) -> NetworkQuerySet:
+        condition = text_search_q(text, ["name", "description"])
+        return self if condition is None else self.filter(condition)
+
+    def for_list(self) -> NetworkQuerySet:
+        """Networks with their members (contact or organisation) fetched along."""
+        members = NetworkMembership.objects.select_related("contact", "organisation").order_by("id")
+        return self.select_related("owner").prefetch_related(
+            Prefetch("memberships", queryset=members)
+        )
+
+
 @tracked()
 class Network(models.Model):
     """A named group of contacts and organisations: a committee, a forum, the district's MPs."""
@@ -445,6 +484,8 @@ class Network(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = NetworkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("network")

@@ -1,30 +1,33 @@
-"""Accent-insensitive, typo-tolerant text search shared by the querysets' `search(text)` methods.
+"""Ranked, typo-tolerant text search behind the querysets' `search(text)` methods.
 
-Every word of the query must match one of the fields: as a substring with accents ignored
-(`unaccent` + `ILIKE`, so "hameenlinna" finds "Hämeenlinna"), or, for the name fields, by
-trigram word similarity (so "Virtane" and "Virtanen" meet). Results are ranked by the best
-trigram similarity of the whole query against the name fields.
+Builds on crm/search.py: every word of the query must match one of the fields as an
+accent-insensitive substring (`unaccent` + `ILIKE`: "hameenlinna" finds "Hämeenlinna") or a
+related row (`related`), as there; in addition a word of four letters or more may match a name
+field by trigram word similarity (pg_trgm), so "Virtane" and "Jarvinne" still find "Virtanen"
+and "Järvinen". Rows are annotated with `search_rank`, the best trigram similarity of the whole
+query to the name fields, for ordering best first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
-MAX_QUERY_LENGTH = 100
-MAX_WORDS = 6
+from crm.search import search_terms
+
+MAX_QUERY_LENGTH = 200
 # Shorter words give too many accidental trigram neighbours.
 MIN_FUZZY_WORD_LENGTH = 4
 
 
 def clean_query(text: str | None) -> str:
-    """What is left of user input to search with: no NUL bytes, bounded length and word count."""
+    """What is left of user input to search with: no NUL bytes, bounded length, single spaces."""
     text = (text or "").replace("\x00", " ")[:MAX_QUERY_LENGTH]
-    return " ".join(text.split()[:MAX_WORDS])
+    return " ".join(text.split())
 
 
 def search_queryset(
@@ -33,22 +36,29 @@ def search_queryset(
     *,
     name_fields: Sequence[str],
     other_fields: Sequence[str] = (),
+    related: Callable[[str], Q] | None = None,
 ) -> QuerySet:
-    """Filter `queryset` to rows matching `text` and annotate `search_rank` (higher is better)."""
-    text = clean_query(text)
-    if not text:
-        return queryset.none()
+    """Filter `queryset` to rows matching `text`, annotated with `search_rank` (higher is better).
+
+    An empty query filters nothing (like crm.search.text_search_q).
+    """
+    terms = search_terms(clean_query(text))
+    if not terms:
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     condition = Q()
-    for word in text.split():
-        word_matches = Q()
+    for term in terms:
+        term_matches = Q()
         for field in (*name_fields, *other_fields):
-            word_matches |= Q(**{f"{field}__unaccent__icontains": word})
-        if len(word) >= MIN_FUZZY_WORD_LENGTH:
+            term_matches |= Q(**{f"{field}__unaccent__icontains": term})
+        if len(term) >= MIN_FUZZY_WORD_LENGTH:
             for field in name_fields:
-                word_matches |= Q(**{f"{field}__unaccent__trigram_word_similar": word})
-        condition &= word_matches
+                term_matches |= Q(**{f"{field}__unaccent__trigram_word_similar": term})
+        if related is not None:
+            term_matches |= related(term)
+        condition &= term_matches
+    query = " ".join(terms)
     similarities = [
-        TrigramWordSimilarity(Unaccent(Value(text)), Unaccent(F(field))) for field in name_fields
+        TrigramWordSimilarity(Unaccent(Value(query)), Unaccent(F(field))) for field in name_fields
     ]
     rank = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
     return queryset.filter(condition).annotate(search_rank=rank)

@@ -22,3 +22,9 @@ def can_anonymise_contacts(user: User) -> bool:
 
 def can_manage_users(user: User) -> bool:
     return user.is_active and (user.role == Role.ADMIN or user.is_superuser)
+
+
+def can_delete_directory_entries(user: User) -> bool:
+    """Removing an organisation or a network loses links others rely on: coordinators and
+    admins only. (Contacts are never deleted: they are anonymised.)"""
+    return user.is_active and user.role in (Role.COORDINATOR, Role.ADMIN)

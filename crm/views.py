@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -210,11 +210,7 @@ def _lookup_response(request, items, query, *, allow_new: bool = False) -> HttpR
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form = OrganisationFilterForm(request.GET or None)
-    organisations = (
-        Organisation.objects.for_list()
-        .annotate(contact_count=Count("contacts"))
-        .order_by("name", "id")
-    )
+    organisations = Organisation.objects.for_list().order_by("name", "id")
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -282,11 +278,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def network_list(request: HttpRequest) -> HttpResponse:
-    networks = (
-        Network.objects.select_related("owner")
-        .annotate(member_count=Count("memberships"))
-        .order_by("name", "id")
-    )
+    networks = Network.objects.for_list().order_by("name", "id")
     return render(
         request,
         "crm/network_list.html",

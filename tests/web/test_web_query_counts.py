@@ -54,26 +54,30 @@ def count_queries(client, url: str) -> int:
     return len(queries)
 
 
-# Every signed-in page starts with: 1 session, 2 user; and ends with the header's unread
-# notification count, the user's municipality (header and footer), and the session's save for
-# the idle timeout (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release): 5 more, counted in
-# each total.
+# Every signed-in page starts with: 1 session, 2 user; its header and footer add the unread
+# notification count and the user's municipality; and it ends with the session's save for the
+# idle timeout (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release). These 7 are in each total.
 PAGES = {
-    # 3 municipality and 4 tag choices of the filter form, 5 count, 6 page of contacts
-    # (organisation, municipality joined), 7 their tags
-    "crm:contact_list": 12,
-    # 3 municipality and 4 tag choices, 5 count, 6 page of organisations (municipality,
-    # parent joined; contact count annotated)
-    "crm:organisation_list": 11,
-    # 3 count, 4 page of networks (owner joined; member count annotated)
-    "crm:network_list": 9,
-    # 3 count, 4 page of topics (owner joined; goal count), 5 their municipalities
-    "advocacy:topic_list": 10,
-    # 3 count, 4 page of my open follow-ups (assignee, meeting, goal joined)
+    # 3 count, 4 unread count, 5 my municipality, 6 municipality and 7 tag choices of the
+    # filter form, 8 page of contacts (organisation, municipality joined), 9 their tags,
+    # 10 their relationship owners, 11-13 session save
+    "crm:contact_list": 13,
+    # 3 count, 4 unread count, 5 my municipality, 6 municipality and 7 tag choices, 8 page of
+    # organisations (municipality, parent joined; contacts counted), 9 their tags, 10-12 save
+    "crm:organisation_list": 12,
+    # 3 count, 4 unread count, 5 my municipality, 6 page of networks (owner joined), 7 their
+    # memberships (contact, organisation joined), 8-10 session save
+    "crm:network_list": 10,
+    # 3 count, 4 unread count, 5 my municipality, 6 page of topics (owner joined; goals and
+    # visible meetings counted in subqueries), 7 their municipalities, 8 tags, 9-11 save
+    "advocacy:topic_list": 11,
+    # 3 count, 4 unread count, 5 my municipality, 6 page of my open follow-ups (assignee,
+    # meeting, goal, creator, completer joined), 7-9 session save
     "advocacy:follow_up_list": 9,
-    # 3 open follow-ups, 4 my meetings, 5 their topics, 6 colleagues' meetings, 7 their
-    # topics, 8 my goals, 9 unread notifications
-    "advocacy:dashboard": 14,
+    # 3 unread count, 4 my municipality, 5 my open follow-ups, 6 unread notifications, 7 my
+    # meetings (author, municipality joined), 8 their topics, 9 colleagues' meetings, 10 their
+    # topics, 11 my goals (visible meetings counted), 12 their endorsements, 13-15 session save
+    "advocacy:dashboard": 15,
 }
 
 
@@ -96,11 +100,11 @@ def test_contact_timeline_query_count_does_not_grow_with_meetings(trustee, make_
     url = reverse("advocacy:contact_detail", args=[shared.pk])
     # 1 session, 2 user, 3 contact (organisation, municipality joined), 4 tags,
     # 5 relationship owners, 6 positions, 7 memberships with networks, 8 timeline count,
-    # 9 timeline page (author, municipality joined), 10 topics, 11 contacts, 12 our
-    # participants, 13 follow-ups with assignees, 14 open follow-ups, 15 history events,
-    # 16 history users, 17 unread notification count, 18 the user's municipality, 19-21 the
-    # session's save (savepoint, update, release)
-    expected = 21
+    # 9 history events, 10 history users, 11 unread notification count, 12 my municipality,
+    # 13 open follow-ups, 14 timeline page (author, municipality joined), its 15 topics,
+    # 16 goals, 17 contacts, 18 our participants, 19 organisations, 20 follow-ups with their
+    # assignees, 21-23 the session's save (savepoint, update, release)
+    expected = 23
     assert count_queries(client, url) == expected
     build(trustee, colleague, 6, start=1)
     assert count_queries(client, url) == expected

@@ -1,0 +1,431 @@
+"""What every endpoint of the REST API shares: errors, pagination, filtering, ordering,
+permissions by rule, versions (ETag / If-Match) and the OpenAPI schema's error responses.
+
+The apps' `api.py` modules build on this; the router that wires them is `config.api_router`,
+the OpenAPI schema class is in `config.api_schema`, authentication and permissions in
+`config.api_auth`. Nothing here imports an app, a view module
+or drf-spectacular: DRF imports the classes named in its settings while it is itself being
+imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, models
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, pagination, serializers, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from crm.versioning import VersionConflict
+
+# --- Errors ----------------------------------------------------------------------------------
+# Validation errors have one shape everywhere: {"field": ["message", ...]}, with messages about
+# the whole request under "non_field_errors". Other errors are {"detail": "message"}.
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = gettext_lazy(
+        'Send the version you last read: an If-Match header ("ETag" of the resource) or a '
+        '"version" field.'
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = gettext_lazy(
+        "The resource was changed by someone else since you read it. Read it again."
+    )
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The request conflicts with the current state of the resource.")
+    default_code = "conflict"
+
+
+class StaleVersion(Conflict):
+    default_detail = gettext_lazy(
+        "The resource was changed by someone else since you read it (its version is newer). "
+        "Read it again."
+    )
+    default_code = "stale_version"
+
+
+def validation_error_detail(error: DjangoValidationError) -> dict[str, Any]:
+    """A Django ValidationError (from a service or a model's full_clean) in the API's shape."""
+    detail = serializers.as_serializer_error(error)
+    if NON_FIELD_ERRORS in detail:
+        detail.setdefault(api_settings.NON_FIELD_ERRORS_KEY, [])
+        detail[api_settings.NON_FIELD_ERRORS_KEY] += detail.pop(NON_FIELD_ERRORS)
+    return detail
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, taught the exceptions our services and the database raise.
+
+    Services raise Django's ValidationError and PermissionDenied; they become 400 and 403 with
+    their messages. A stale version becomes 409 (the view turns it into 412 for If-Match).
+    What the database refuses never surfaces as a 500.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, Http404):
+        # Django's "No Meeting matches the given query." names internals and is untranslated.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, VersionConflict):
+        exc = StaleVersion()
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = Conflict(_("Other records still refer to this one, so it cannot be deleted."))
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict(_("The change conflicts with another record (e.g. a duplicate)."))
+    elif isinstance(exc, DataError):
+        exc = exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("A value is invalid or too long.")]}
+        )
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+# --- Versions: ETag, If-Match and the "version" field ------------------------------------------
+
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+
+
+def etag(instance) -> str:
+    return f'"{instance.version}"'
+
+
+def parse_if_match(header: str) -> set[int] | None:
+    """The versions named by an If-Match header; None for "*" (which names no version).
+
+    Weak tags never match (If-Match compares strongly, RFC 9110 13.1.1); tags that are not a
+    version number match nothing.
+    """
+    if header.strip() == "*":
+        return None
+    versions = set()
+    for part in header.split(","):
+        match = _ENTITY_TAG.fullmatch(part)
+        if match and not match.group(1) and match.group(2).isdigit():
+            versions.add(int(match.group(2)))
+    return versions
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """The version a client based its write on, and where it said so."""
+
+    version: int
+    from_header: bool
+
+    def stale(self) -> exceptions.APIException:
+        # If-Match that does not match is 412 (RFC 9110); a stale version field is 409.
+        return PreconditionFailed() if self.from_header else StaleVersion()
+
+
+class VersionedMixin:
+    """Detail responses carry an ETag; PUT and PATCH must say which version they change.
+
+    The version comes from If-Match or a "version" field in the body; without either the
+    write is refused (428). The view compares early (a cheap 412/409 before validation), and
+    the service compares again under the row lock, where it counts.
+    """
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def get_precondition(self, request, instance) -> Precondition:
+        header = request.headers.get("If-Match")
+        if header is not None:
+            versions = parse_if_match(header)
+            if versions is None:
+                raise PreconditionRequired()
+            precondition = Precondition(
+                version=instance.version if instance.version in versions else 0,
+                from_header=True,
+            )
+        else:
+            raw = request.data.get("version") if isinstance(request.data, Mapping) else None
+            if raw is None:
+                raise PreconditionRequired()
+            field = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+            try:
+                version = field.run_validation(raw)
+            except exceptions.ValidationError as error:
+                raise exceptions.ValidationError({"version": error.detail}) from error
+            precondition = Precondition(version=version, from_header=False)
+        if precondition.version != instance.version:
+            raise precondition.stale()
+        return precondition
+
+    def versioned_write(self, precondition: Precondition, write: Callable[..., Any]) -> Any:
+        """Run a service call that was given `expected_version=precondition.version`."""
+        try:
+            return write()
+        except VersionConflict as conflict:
+            raise precondition.stale() from conflict
+
+
+class ServiceWritesMixin:
+    """Viewsets whose writes go through services: the input serializer validates and the
+    service writes; the response shows the saved row as the output serializer does, read again
+    through `get_queryset()` (the caller's scope and the endpoint's fetch shape)."""
+
+    input_serializer_class: type[serializers.Serializer] | None = None
+
+    def get_input_serializer_class(self):
+        return self.input_serializer_class
+
+    def validated_input(
+        self,
+        data,
+        *,
+        instance=None,
+        partial: bool = False,
+        serializer_class=None,
+        keep_version: bool = False,
+    ) -> dict[str, Any]:
+        serializer_class = serializer_class or self.get_input_serializer_class()
+        serializer = serializer_class(
+            instance, data=data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        if not keep_version:
+            values.pop("version", None)  # PUT and PATCH read it in get_precondition()
+        return values
+
+    def respond(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)
+        headers = {"ETag": etag(fresh)} if hasattr(fresh, "version") else None
+        return Response(self.get_serializer(fresh).data, status=status_code, headers=headers)
+
+
+# --- Serializer fields -----------------------------------------------------------------------
+
+MAX_DATABASE_ID = 2**63 - 1
+
+
+class PrimaryKeysField(serializers.ListField):
+    """A list of ids, resolved in one query. Ids that do not exist, or are outside the scope
+    given (e.g. meetings the user may not see), are one error naming them, never a 500.
+
+    `queryset` is a QuerySet or a function of the request returning one.
+    """
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        kwargs.setdefault("max_length", 200)
+        super().__init__(child=serializers.IntegerField(min_value=1), **kwargs)
+
+    def get_queryset(self):
+        if callable(self.queryset):
+            return self.queryset(self.context["request"])
+        return self.queryset.all()
+
+    def to_internal_value(self, data):
+        ids = list(dict.fromkeys(super().to_internal_value(data)))
+        found = {obj.pk: obj for obj in self.get_queryset().filter(pk__in=ids)}
+        missing = [str(pk) for pk in ids if pk not in found]
+        if missing:
+            raise serializers.ValidationError(
+                _("No such item (or not visible to you): %(ids)s.") % {"ids": ", ".join(missing)}
+            )
+        return [found[pk] for pk in ids]
+
+    def to_representation(self, data):
+        return [obj.pk for obj in data.all()] if hasattr(data, "all") else list(data)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """One id, looked up in the caller's scope: `scope(request)` returns the queryset (e.g. the
+    meetings the user may see). Ids outside it read exactly like ids that do not exist."""
+
+    default_error_messages = {
+        "does_not_exist": gettext_lazy('No such item (or not visible to you): "{pk_value}".'),
+    }
+
+    def __init__(self, *, scope: Callable[[Any], Any], **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"])
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_DATABASE_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+# --- Filtering, ordering and pagination --------------------------------------------------------
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    default_error_messages = {"invalid": gettext_lazy('Give "true" or "false".')}
+    TRUE = frozenset({"true", "1", "yes"})
+    FALSE = frozenset({"false", "0", "no"})
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    # The plain BooleanFilter: the REST one's widget turns "maybe" into "no filter" first.
+    field_class = StrictBooleanField
+
+
+class FilterSet(filters.FilterSet):
+    """The base of every filter set: booleans are strict (django-filter would ignore "maybe")."""
+
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+# Query parameters that are not filters but are understood by every list.
+NON_FILTER_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering", "format"})
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing what it would otherwise ignore: a misspelt or unknown query
+    parameter is a 400, never a silently unfiltered list. (Invalid values are a 400 already.)"""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        known = set(NON_FILTER_PARAMETERS)
+        if filterset_class is not None:
+            for name, filter_ in filterset_class.base_filters.items():
+                known.update(_parameter_names(name, filter_))
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: [_("Unknown query parameter.")] for name in unknown}
+            )
+        return super().filter_queryset(request, queryset, view)
+
+
+def _parameter_names(name: str, filter_) -> list[str]:
+    """The query parameters a filter reads: its name, or "<name>_<suffix>" for range filters."""
+    suffixes = getattr(getattr(filter_.field_class, "widget", None), "suffixes", None)
+    if suffixes:
+        return [f"{name}_{suffix}" if suffix else name for suffix in suffixes]
+    return [name]
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=field` or `?ordering=-field`, one of the view's `ordering_fields`; anything
+    else is a 400 (DRF's own filter would ignore it). The id breaks ties, so pages are stable."""
+
+    def get_ordering(self, request, queryset, view):
+        requested = request.query_params.get(self.ordering_param)
+        if requested is None:
+            return self.get_default_ordering(view)
+        term = requested.strip()
+        if term.lstrip("-") not in getattr(view, "ordering_fields", ()):
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Order by one of: %(choices)s.")
+                        % {"choices": ", ".join(self._choices(view))}
+                    ]
+                }
+            )
+        if term.lstrip("-") == "id":
+            return (term,)
+        return (term, "-id" if term.startswith("-") else "id")
+
+    def _choices(self, view) -> list[str]:
+        fields = getattr(view, "ordering_fields", ())
+        return [prefix + name for name in fields for prefix in ("", "-")]
+
+    def get_schema_operation_parameters(self, view):
+        if not self._choices(view):
+            return []
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": str(self.ordering_description),
+                "schema": {"type": "string", "enum": self._choices(view)},
+            }
+        ]
+
+
+def _strict_page_size(paginator, request) -> int:
+    raw = request.query_params.get(paginator.page_size_query_param)
+    if raw is None:
+        return paginator.page_size
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise exceptions.ValidationError(
+            {paginator.page_size_query_param: [_("Give a whole number of at least 1.")]}
+        )
+    return min(size, paginator.max_page_size)
+
+
+class PagePagination(pagination.PageNumberPagination):
+    """Small lists: numbered pages, `page_size` up to a maximum."""
+
+    page_size = settings.API_PAGE_SIZE
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        return _strict_page_size(self, request)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Long lists (meetings, contacts): cursors, so that deep pages cost as much as the first.
+
+    The ordering is the view's (`ordering`, or `?ordering=` through StrictOrderingFilter).
+    """
+
+    page_size = settings.API_PAGE_SIZE
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+    ordering = "-id"
+
+    def get_page_size(self, request):
+        return _strict_page_size(self, request)

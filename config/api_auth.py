@@ -1,0 +1,60 @@
+"""Authentication and permission classes of the REST API (named in settings.REST_FRAMEWORK).
+
+A module of its own with light imports: DRF imports these classes while its own views module
+is being imported.
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+from rest_framework import authentication, throttling
+from rest_framework.permissions import BasePermission
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """Personal API tokens ("Authorization: Token <key>"), speaking the user's own language.
+
+    Session users get their language from crm.middleware; a token is authenticated only inside
+    the view, so the language is switched here, before permissions, validation and errors are
+    put into words. Anonymous requests keep the language of Accept-Language (LocaleMiddleware).
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            user = result[0]
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+        return result
+
+
+class ActionRules(BasePermission):
+    """Ask the view's rules (functions of `crm.rules` / `advocacy.rules`), by action.
+
+    `view.action_rules = {"create": rule(user)}` guards actions before any object is read;
+    `view.object_rules = {"update": rule(user, obj)}` guards actions on one object (fetched
+    from the user's scoped queryset, so an object the user may not see is a 404 first).
+    Actions without a rule are open to every signed-in user.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        rule = getattr(view, "action_rules", {}).get(getattr(view, "action", None))
+        return rule is None or bool(rule(request.user))
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        rule = getattr(view, "object_rules", {}).get(getattr(view, "action", None))
+        return rule is None or bool(rule(request.user, obj))
+
+
+class SearchRateThrottle(throttling.UserRateThrottle):
+    """Searches (`?search=` on any list) have a rate of their own ("search"), below the general
+    one: each is a scan of names and notes, and a burst of them is how a directory is scraped.
+    Requests without a search are not counted."""
+
+    scope = "search"
+
+    def allow_request(self, request, view) -> bool:
+        if not request.query_params.get("search"):
+            return True
+        return super().allow_request(request, view)

@@ -1,0 +1,218 @@
+"""Every list and detail endpoint runs a fixed number of SQL queries, whether it returns one row
+or fifty: related rows come through select_related, prefetch_related or annotations.
+
+Clients are authenticated with force_authenticate, so no query is spent on the session or
+the token; the queries counted are the endpoint's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from advocacy.models import Notification
+from tests.factories import (
+    ContactFactory,
+    ContactPositionFactory,
+    FollowUpFactory,
+    GoalEndorsementFactory,
+    GoalFactory,
+    GoalProgressFactory,
+    MeetingFactory,
+    NetworkFactory,
+    NetworkMembershipFactory,
+    OrganisationFactory,
+    ReminderFactory,
+    TagFactory,
+    TopicFactory,
+    UserFactory,
+    municipality,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    make: Callable  # make(viewer) -> a new row the viewer sees, with related rows
+    list_queries: int
+    detail_queries: int
+    why: str  # the queries, named
+
+
+def a_contact(viewer):
+    contact = ContactFactory(tags=[TagFactory(), TagFactory()], relationship_owners=[viewer])
+    ContactPositionFactory(contact=contact)
+    NetworkMembershipFactory(contact=contact)
+    MeetingFactory(author=viewer, contacts=[contact])
+    return contact
+
+
+def an_organisation(viewer):
+    organisation = OrganisationFactory(municipality=municipality("Tervo"))
+    organisation.tags.add(TagFactory())
+    ContactFactory(organisation=organisation)
+    return organisation
+
+
+def a_network(viewer):
+    network = NetworkFactory(owner=viewer)
+    NetworkMembershipFactory(network=network)
+    NetworkMembershipFactory(network=network, contact=None, organisation=OrganisationFactory())
+    return network
+
+
+def a_topic(viewer):
+    topic = TopicFactory(owner=viewer)
+    topic.municipalities.add(municipality("Tervo"))
+    topic.tags.add(TagFactory())
+    GoalFactory(topic=topic)
+    MeetingFactory(author=viewer).topics.add(topic)
+    return topic
+
+
+def a_goal(viewer):
+    goal = GoalFactory(owner=viewer)
+    GoalEndorsementFactory(goal=goal, municipality=municipality("Tervo"))
+    GoalProgressFactory(goal=goal)
+    MeetingFactory(author=viewer).goals.add(goal)
+    return goal
+
+
+def a_meeting(viewer):
+    meeting = MeetingFactory(
+        author=viewer, contacts=ContactFactory.create_batch(2), our_participants=[viewer]
+    )
+    meeting.topics.add(TopicFactory())
+    meeting.goals.add(GoalFactory())
+    meeting.organisations.add(OrganisationFactory())
+    FollowUpFactory(meeting=meeting)
+    return meeting
+
+
+def a_follow_up(viewer):
+    return FollowUpFactory(meeting=MeetingFactory(author=viewer), goal=GoalFactory())
+
+
+def a_reminder(viewer):
+    return ReminderFactory(follow_up=FollowUpFactory(assignee=viewer), recipient=viewer)
+
+
+def a_notification(viewer):
+    return Notification.objects.create(recipient=viewer, kind="follow_up_due", subject="Hei")
+
+
+def a_user(viewer):
+    return UserFactory(municipality=municipality("Tervo"))
+
+
+ENDPOINTS = {
+    "users": Endpoint("/api/v1/users/", a_user, 2, 1, "count; page | the user"),
+    "organisations": Endpoint(
+        "/api/v1/organisations/",
+        an_organisation,
+        3,
+        2,
+        "count; page with municipality, parent and contact count; tags | row; tags",
+    ),
+    "contacts": Endpoint(
+        "/api/v1/contacts/",
+        a_contact,
+        3,
+        5,
+        "cursor page with organisation, municipality and the viewer's meeting count and last "
+        "meeting; tags; owners | row; tags; owners; positions with organisation; memberships "
+        "with network",
+    ),
+    "networks": Endpoint(
+        "/api/v1/networks/",
+        a_network,
+        3,
+        2,
+        "count; page with owner; members with contact and organisation | row; members",
+    ),
+    "topics": Endpoint(
+        "/api/v1/topics/",
+        a_topic,
+        4,
+        3,
+        "count; page with owner, goal count and visible meeting count; municipalities; tags "
+        "| row; municipalities; tags",
+    ),
+    "goals": Endpoint(
+        "/api/v1/goals/",
+        a_goal,
+        3,
+        3,
+        "count; page with topic, owner and visible meeting count; endorsements with "
+        "municipality | row; endorsements; progress trail with author",
+    ),
+    "meetings": Endpoint(
+        "/api/v1/meetings/",
+        a_meeting,
+        6,
+        7,
+        "cursor page with author and municipality; topics; goals; contacts; our participants; "
+        "organisations | the same, and follow-ups with assignee",
+    ),
+    "follow-ups": Endpoint(
+        "/api/v1/follow-ups/",
+        a_follow_up,
+        2,
+        1,
+        "count; page with assignee, meeting, goal, creator, completer and whether the viewer "
+        "sees the meeting | row",
+    ),
+    "reminders": Endpoint("/api/v1/reminders/", a_reminder, 2, 1, "count; page | row"),
+    "notifications": Endpoint("/api/v1/notifications/", a_notification, 2, 1, "count; page | row"),
+}
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_list_runs_the_same_queries_for_one_row_and_for_fifty(
+    name, client_for, trustee, django_assert_num_queries
+):
+    endpoint = ENDPOINTS[name]
+    client = client_for(trustee)
+    endpoint.make(trustee)
+
+    with django_assert_num_queries(endpoint.list_queries):
+        one = client.get(endpoint.url, {"page_size": 100})
+    for _ in range(49):
+        endpoint.make(trustee)
+    with django_assert_num_queries(endpoint.list_queries):
+        fifty = client.get(endpoint.url, {"page_size": 100})
+
+    assert len(one.json()["results"]) >= 1
+    assert len(fifty.json()["results"]) >= 50
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_detail_runs_a_fixed_number_of_queries(
+    name, client_for, trustee, django_assert_num_queries
+):
+    endpoint = ENDPOINTS[name]
+    row = endpoint.make(trustee)
+    for _ in range(3):
+        endpoint.make(trustee)  # more related rows elsewhere change nothing
+
+    with django_assert_num_queries(endpoint.detail_queries):
+        response = client_for(trustee).get(f"{endpoint.url}{row.pk}/")
+
+    assert response.status_code == 200
+
+
+def test_municipalities_list_and_detail(client_for, trustee, django_assert_num_queries):
+    # count; page (the seven seeded rows) | row
+    with django_assert_num_queries(2):
+        assert len(client_for(trustee).get("/api/v1/municipalities/").json()["results"]) == 7
+    with django_assert_num_queries(1):
+        client_for(trustee).get(f"/api/v1/municipalities/{trustee.municipality_id}/")
+
+
+def test_me_needs_no_query(client_for, trustee, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client_for(trustee).get("/api/v1/users/me/").json()["id"] == trustee.pk
