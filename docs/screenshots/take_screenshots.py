@@ -59,9 +59,12 @@ def main(base_url: str) -> None:
             page.fill("#id_follow_ups-0-description", "Lähetä muistio rahoituksesta")
             page.screenshot(path=HERE / f"{device}-log-meeting.png", full_page=True)
 
-            page.goto("/contacts/")
-            contact = first_link(page, ".contact-item a")
-            page.goto(contact)
+            # A contact with meetings: the first participant of my latest meeting.
+            page.goto("/")
+            page.goto(first_link(page, "#mine-heading + ul .meeting-title"))
+            page.goto(first_link(page, '.details a[href^="/contacts/"]'))
+            if device == "phone":
+                page.locator("#timeline-heading").scroll_into_view_if_needed()
             page.screenshot(path=HERE / f"{device}-contact.png", full_page=device == "desktop")
 
             page.goto("/topics/")
@@ -76,7 +79,8 @@ def main(base_url: str) -> None:
         )
         page = context.new_page()
         sign_in(page, "koordinaattori")
-        page.screenshot(path=HERE / "desktop-coordinator-dashboard.png", full_page=True)
+        page.locator("#all-goals-heading").scroll_into_view_if_needed()
+        page.screenshot(path=HERE / "desktop-coordinator-dashboard.png")
         browser.close()
 
 
