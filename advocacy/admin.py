@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from advocacy import rules, services
+from advocacy.gdpr import anonymise_contact_everywhere
 from advocacy.models import (
     FollowUp,
     FollowUpStatus,
@@ -28,7 +29,10 @@ from advocacy.models import (
     Reminder,
     Topic,
 )
+from crm import admin as crm_admin
 from crm.admin import HistoryEventAdmin, HistoryMixin, ParentRuleInline, register_event_admins
+from crm.gdpr import record_access
+from crm.models import AccessPurpose, Contact
 
 
 def _edits_topics_and_goals(request) -> bool:
@@ -501,15 +505,47 @@ class FollowUpAdmin(HistoryMixin, admin.ModelAdmin):
 # --- Reminders and delivered messages --------------------------------------------------------
 
 
+class RetryMixin:
+    """A "retry" admin action for rows that failed for good, allowed to administrators."""
+
+    def has_retry_permission(self, request) -> bool:
+        return rules.can_operate_reminders(request.user)
+
+    def _retry(self, request, queryset, service, done_message):
+        retried = 0
+        for row in queryset:
+            try:
+                service(row, request.user)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, f"{row}: {_message(error)}", messages.ERROR)
+            else:
+                retried += 1
+        self.message_user(request, done_message(retried) % retried, messages.SUCCESS)
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return Truncator(obj.last_error).chars(80)
+
+
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["due_at", "kind", "recipient", "channel", "state", "attempts", "sent_at"]
+class ReminderAdmin(RetryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "due_at",
+        "kind",
+        "recipient",
+        "channel",
+        "state",
+        "attempts",
+        "short_error",
+        "sent_at",
+    ]
     list_filter = ["state", "channel", "kind"]
     list_select_related = ["recipient"]
     ordering = ["-due_at", "-id"]
     search_fields = ["recipient__username", "recipient__last_name", "key", "last_error"]
     date_hierarchy = "due_at"
     show_full_result_count = False
+    actions = ["retry"]
     readonly_fields = [
         "kind",
         "recipient",
@@ -518,6 +554,7 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "state",
         "attempts",
         "last_error",
+        "next_attempt_at",
         "follow_up",
         "contact",
         "key",
@@ -531,6 +568,19 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # reminders (they name follow-ups and contacts she may not otherwise see).
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.filter(recipient=request.user)
+
+    @admin.action(description=_("Retry the selected failed reminders"), permissions=["retry"])
+    def retry(self, request, queryset):
+        self._retry(
+            request,
+            queryset,
+            lambda reminder, by: services.retry_reminder(reminder=reminder, by=by),
+            lambda n: ngettext(
+                "%d reminder will be sent again by the next sweep.",
+                "%d reminders will be sent again by the next sweep.",
+                n,
+            ),
+        )
 
 
 @admin.register(Notification)
@@ -547,11 +597,33 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "to_address", "subject", "state", "attempts", "sent_at"]
+class OutboxEmailAdmin(RetryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "to_address",
+        "subject",
+        "state",
+        "attempts",
+        "short_error",
+        "sent_at",
+    ]
     list_filter = ["state"]
     search_fields = ["to_address", "subject", "last_error"]
     date_hierarchy = "created_at"
+    actions = ["retry"]
+
+    @admin.action(description=_("Send the selected failed e-mails again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        self._retry(
+            request,
+            queryset,
+            lambda email, by: services.retry_outbox_email(email=email, by=by),
+            lambda n: ngettext(
+                "%d e-mail will be sent again by the next relay.",
+                "%d e-mails will be sent again by the next relay.",
+                n,
+            ),
+        )
 
 
 # --- History of meetings and follow-ups: scoped like the rows themselves ---------------------
@@ -591,3 +663,45 @@ register_event_admins(
         "FollowUpEvent": FollowUpEventAdmin,
     },
 )
+
+
+# --- Contacts: the advocacy side of personal data ----------------------------------------------
+# crm's ContactAdmin cannot reach the meetings; this subclass, registered in its place, makes the
+# anonymise action scrub the person from meetings, follow-ups and messages too, and logs every
+# opening of a contact's change page in the access log.
+
+
+class ContactAdmin(crm_admin.ContactAdmin):
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+            record_access(
+                user=request.user,
+                purpose=AccessPurpose.VIEW,
+                contact=int(object_id),
+                target="admin contact page",
+            )
+        return response
+
+    @admin.action(
+        description=_("Anonymise the selected contacts (cannot be undone)"),
+        permissions=["anonymise"],
+    )
+    def anonymise(self, request, queryset):
+        done = 0
+        for contact in queryset.filter(anonymised_at__isnull=True):
+            try:
+                anonymise_contact_everywhere(contact=contact, by=request.user)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, f"#{contact.pk}: {error}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%d contact anonymised.", "%d contacts anonymised.", done) % done,
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(Contact)
+admin.site.register(Contact, ContactAdmin)

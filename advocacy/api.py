@@ -31,9 +31,19 @@ from config.api import (
 )
 from crm import api as crm_api
 from crm.api import RefSerializer, SearchFilterSet, TagNamesField, UserOrMeFilter, search_filter
-from crm.models import Contact, Municipality, Network, NetworkMembership, Organisation, User
+from crm.gdpr import record_access
+from crm.models import (
+    AccessPurpose,
+    Contact,
+    Municipality,
+    Network,
+    NetworkMembership,
+    Organisation,
+    User,
+)
 
 from . import rules, services
+from .gdpr import anonymise_contact_everywhere
 from .models import (
     Channel,
     FollowUp,
@@ -154,6 +164,23 @@ class ContactViewSet(crm_api.ContactViewSet):
     @extend_schema(request=crm_api.ContactInputSerializer, responses=ContactDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        # Reading one person is logged (advocacy/gdpr.py; information management act).
+        record_access(
+            user=request.user,
+            purpose=AccessPurpose.API,
+            contact=response.data["id"],
+            target="api contact",
+        )
+        return response
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        # Anonymise everywhere: the person's identity also leaves meetings and messages.
+        anonymise_contact_everywhere(contact=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Topics ----------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from crm.models import (
     Network,
     NetworkMembership,
     Organisation,
+    RegisterRole,
     Role,
     Tag,
     User,
@@ -523,6 +524,7 @@ class DemoSeeder:
                     influence_level=influence,
                     stale_after_days=90 if influence == 4 and self.rng.random() < 0.3 else None,
                     lawful_basis=basis,
+                    register_role=register_role(organisation.kind if organisation else "", title),
                     notes=self.rng.choice(data.CONTACT_NOTES),
                     archived_at=(
                         self.at(self.days_ago(10, 300), 12) if self.rng.random() < 0.02 else None
@@ -1108,3 +1110,25 @@ def seed_demo(**options) -> Counter[str] | None:
     if already_seeded() or holds_other_data():
         return None
     return DemoSeeder(**options).run()
+
+
+# Titles that the transparency register names in person (advocacy/transparency.py).
+NAMED_TITLES = (
+    ("valtiosihteeri", RegisterRole.STATE_SECRETARY),
+    ("erityisavustaja", RegisterRole.SPECIAL_ADVISER),
+    ("ministeri", RegisterRole.MINISTER),
+    ("kansliapäällikkö", RegisterRole.TOP_OFFICIAL),
+    ("ylijohtaja", RegisterRole.TOP_OFFICIAL),
+    ("pääjohtaja", RegisterRole.TOP_OFFICIAL),
+)
+
+
+def register_role(kind: str, title: str) -> str:
+    if kind == "parliament" and "kansanedustaja" in title.lower():
+        return RegisterRole.MP
+    if kind == "ministry" and "osastopäällikkö" in title.lower():
+        return RegisterRole.TOP_OFFICIAL
+    for word, role in NAMED_TITLES:
+        if word in title.lower():
+            return role
+    return RegisterRole.OTHER

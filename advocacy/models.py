@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -90,6 +91,16 @@ class Topic(models.Model):
         Municipality, verbose_name=_("municipalities concerned"), blank=True, related_name="topics"
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="topics")
+    # The transparency register describes each topic in 50-600 characters or by the number of a
+    # Government project (hankenumero); see advocacy/transparency.py.
+    register_subject = models.TextField(
+        _("subject in the transparency register"),
+        blank=True,
+        help_text=_("50–600 characters; the description is used when empty."),
+    )
+    government_project = models.CharField(
+        _("Government project number"), max_length=50, blank=True, help_text=_("e.g. VN/1234/2026")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -759,6 +770,8 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("overdue follow-up escalated")
     WEEKLY_DIGEST = "weekly_digest", _("weekly digest")
     STALE_CONTACT = "stale_contact", _("decision-maker not met lately")
+    STALE_SUMMARY = "stale_summary", _("summary of decision-makers not met lately")
+    TRANSPARENCY_DISCLOSURE = "transparency_disclosure", _("transparency register disclosure due")
 
 
 class Channel(models.TextChoices):
@@ -791,6 +804,8 @@ class Reminder(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Set after a failed attempt: the sweep leaves the row alone until then (backoff).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     follow_up = models.ForeignKey(
         FollowUp,
         verbose_name=_("follow-up"),
@@ -847,10 +862,99 @@ class Reminder(models.Model):
             ),
             models.Index(fields=["state", "due_at"], name="reminder_state_due"),
             models.Index(fields=["recipient", "-due_at"], name="reminder_recipient_due"),
+            # Recovery looks for rows left in `sending` by a crashed worker.
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(state=ReminderState.SENDING),
+                name="reminder_sending_claimed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_state_display()})"
+
+
+class Weekday(models.IntegerChoices):
+    """Python's numbering (date.weekday()): Monday is 0."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+def every_reminder_kind() -> list[str]:
+    return list(ReminderKind.values)
+
+
+class NotificationPreferenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> NotificationPreference:
+        """The user's preferences, or the defaults (unsaved) when they never chose."""
+        found = self.filter(user_id=user.pk).first()
+        return found if found is not None else NotificationPreference(user=user)
+
+
+class NotificationPreference(models.Model):
+    """Which channels a user wants for each kind of reminder, and the day of their digest.
+
+    A user without a row gets the defaults: every kind by e-mail and in the app, digest on
+    Mondays.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email_kinds = ArrayField(
+        models.CharField(max_length=30, choices=ReminderKind.choices),
+        verbose_name=_("by e-mail"),
+        default=every_reminder_kind,
+        blank=True,
+    )
+    in_app_kinds = ArrayField(
+        models.CharField(max_length=30, choices=ReminderKind.choices),
+        verbose_name=_("in the app"),
+        default=every_reminder_kind,
+        blank=True,
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification preferences")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email_kinds__contained_by=ReminderKind.values)
+                & Q(in_app_kinds__contained_by=ReminderKind.values),
+                name="notification_preference_kinds_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__in=Weekday.values),
+                name="notification_preference_weekday_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def channels_for(self, kind: str) -> list[str]:
+        """The channels the user wants for reminders of `kind`, e-mail first."""
+        wanted = []
+        if kind in self.email_kinds:
+            wanted.append(Channel.EMAIL)
+        if kind in self.in_app_kinds:
+            wanted.append(Channel.IN_APP)
+        return wanted
 
 
 # --- Delivered messages ----------------------------------------------------------------------
@@ -973,3 +1077,46 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"
+
+
+# --- Calendar feeds --------------------------------------------------------------------------
+
+
+class CalendarFeedTokenQuerySet(models.QuerySet):
+    def active(self) -> CalendarFeedTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's calendar subscription URL. Revoking it ends the subscription.
+
+    Only a SHA-256 digest of the secret is stored: the URL is shown once, when it is made, and
+    a copy of the database gives no one a working feed URL.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_tokens",
+    )
+    token_digest = models.CharField(_("token digest"), max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = CalendarFeedTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="calendar_feed_user")]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.user} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

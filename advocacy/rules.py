@@ -56,3 +56,8 @@ def can_record_endorsement(user: User, municipality: Municipality) -> bool:
 def can_record_goal_progress(user: User, goal: Goal) -> bool:
     """The coordinator, and the goal's owner, move its status and progress."""
     return can_edit_topics_and_goals(user) or (user.is_active and goal.owner_id == user.pk)
+
+
+def can_operate_reminders(user: User) -> bool:
+    """Retry failed reminders and manage others' notification settings: administrators."""
+    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)

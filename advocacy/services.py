@@ -23,7 +23,7 @@ from crm.models import Contact, Municipality, Organisation, Tag, User
 from crm.rules import can_merge_contacts
 from crm.versioning import bump_version, check_version
 
-from . import rules
+from . import mail, reminders, rules
 from .models import (
     FollowUp,
     FollowUpStatus,
@@ -35,6 +35,8 @@ from .models import (
     MeetingContact,
     MeetingKind,
     Notification,
+    NotificationPreference,
+    OutboxEmail,
     Reminder,
     ReminderState,
     Topic,
@@ -159,7 +161,16 @@ def _link_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> None:
     MeetingContact.objects.bulk_create(
         [MeetingContact(meeting=meeting, contact=c) for c in contacts], ignore_conflicts=True
     )
-    refresh_last_interaction(meeting.contact_links.values("contact_id"))
+    _met(meeting)
+
+
+def _met(meeting: Meeting) -> None:
+    """The meeting's contacts were met: their "last met" moves, the stale clock restarts."""
+    contact_ids = meeting.contact_links.values("contact_id")
+    refresh_last_interaction(contact_ids)
+    # Pending "not met lately" alerts are void; the periodic planning brings back any that
+    # still hold (an old meeting logged late).
+    reminders.cancel_stale_contact_alerts(contact_ids)
 
 
 def refresh_last_interaction(contact_ids) -> int:
@@ -255,6 +266,7 @@ def update_meeting(
             touched_contacts = set(meeting.contact_links.values_list("contact_id", flat=True))
         if touched_contacts:
             refresh_last_interaction(list(touched_contacts))
+            reminders.cancel_stale_contact_alerts(list(touched_contacts))
     return meeting
 
 
@@ -287,6 +299,7 @@ def _create_follow_up(
     )
     follow_up.full_clean()
     follow_up.save()
+    reminders.plan_follow_up_reminders(follow_up)
     return follow_up
 
 
@@ -347,9 +360,7 @@ def _close_follow_up(
             ]
         )
         # Nothing more to remind anyone of.
-        follow_up.reminders.filter(state=ReminderState.PENDING).update(
-            state=ReminderState.CANCELLED
-        )
+        reminders.cancel_follow_up_reminders(follow_up)
     return follow_up
 
 
@@ -389,7 +400,8 @@ def update_follow_up(
     due_date: datetime.date | None = None,
     expected_version: int | None = None,
 ) -> FollowUp:
-    """Re-date, reassign or reword an open follow-up; refuses a stale version."""
+    """Re-date, reassign or reword an open follow-up; refuses a stale version. Its reminders
+    follow the new date and assignee."""
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if not rules.can_edit_follow_up(by, follow_up):
         raise PermissionDenied(_("You may not change this follow-up."))
@@ -407,6 +419,7 @@ def update_follow_up(
     bump_version(follow_up)
     with _history(by, "update_follow_up"):
         follow_up.save()
+    reminders.plan_follow_up_reminders(follow_up)
     return follow_up
 
 
@@ -668,3 +681,62 @@ def mark_notification_read(*, notification: Notification, by: User) -> Notificat
 def mark_all_notifications_read(*, user: User) -> int:
     """Mark all of the user's unread notifications read; returns how many were unread."""
     return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retry_reminder(*, reminder: Reminder, by: User) -> Reminder:
+    """Give a failed reminder another full set of attempts; the next sweep sends it."""
+    if not rules.can_operate_reminders(by):
+        raise PermissionDenied(_("You may not retry reminders."))
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.state != ReminderState.FAILED:
+        raise ValidationError(_("Only a failed reminder can be retried."))
+    reminder.state = ReminderState.PENDING
+    reminder.attempts = 0
+    reminder.next_attempt_at = None
+    reminder.save(update_fields=["state", "attempts", "next_attempt_at"])
+    return reminder
+
+
+@transaction.atomic
+def retry_outbox_email(*, email: OutboxEmail, by: User) -> OutboxEmail:
+    """Send a failed e-mail again: back in the outbox with a fresh set of attempts."""
+    if not rules.can_operate_reminders(by):
+        raise PermissionDenied(_("You may not retry e-mail."))
+    if not mail.requeue(email):
+        raise ValidationError(_("Only a failed e-mail can be sent again."))
+    email.refresh_from_db()
+    return email
+
+
+@transaction.atomic
+def update_notification_preferences(
+    *,
+    user: User,
+    by: User,
+    email_kinds: Sequence[str] | None = None,
+    in_app_kinds: Sequence[str] | None = None,
+    digest_weekday: int | None = None,
+) -> NotificationPreference:
+    """Choose per kind of reminder which channels to get, and the day of the weekly digest.
+
+    Pending reminders follow at once: unwanted ones are cancelled, newly wanted ones planned.
+    """
+    if by.pk != user.pk and not rules.can_operate_reminders(by):
+        raise PermissionDenied(_("You may not change another user's notifications."))
+    preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        user=user
+    )
+    if email_kinds is not None:
+        preference.email_kinds = sorted(set(email_kinds))
+    if in_app_kinds is not None:
+        preference.in_app_kinds = sorted(set(in_app_kinds))
+    if digest_weekday is not None:
+        preference.digest_weekday = digest_weekday
+    preference.full_clean()
+    preference.save()
+    reminders.wanted_kinds_changed(user)
+    return preference

@@ -8,6 +8,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from advocacy import api as advocacy_api
+from advocacy import trace_api
 from crm import api as crm_api
 
 router = DefaultRouter()
@@ -26,4 +27,6 @@ router.register("notifications", advocacy_api.NotificationViewSet, basename="not
 urlpatterns = [
     path("auth/token/", crm_api.AuthTokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),
+    # Traceability: report, register, timelines, briefings, calendars, import, personal data.
+    *trace_api.urlpatterns,
 ]

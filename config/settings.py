@@ -277,6 +277,8 @@ REST_FRAMEWORK = {
         "auth_token": env("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
         # Requests with ?search= per user (config.api_auth.SearchRateThrottle).
         "search": env("API_THROTTLE_SEARCH", default="120/minute"),
+        # Reports, register roll-ups and personal-data exports per user (advocacy.trace_api).
+        "export": env("API_THROTTLE_EXPORT", default="120/hour"),
     },
     # Proxies in front of the app (e.g. 1 behind one load balancer), so that throttling sees
     # the client's address from X-Forwarded-For; unset means REMOTE_ADDR.
@@ -407,3 +409,73 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Reminders -------------------------------------------------------------------------------
+# Reminders are rows (advocacy.Reminder) swept every REMINDER_SWEEP_INTERVAL seconds: by Celery
+# beat with REDIS_URL, else by a timer thread in the serving process (advocacy/inprocess.py).
+
+# Links in e-mail point here; the in-app notifications keep the path only.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Follow-up reminders go out at this local (Europe/Helsinki) time, this many days before the
+# due date (0 = on the due day); an overdue reminder the day after; the coordinator is told
+# when a follow-up has been overdue for REMINDER_ESCALATION_AFTER_DAYS.
+REMINDER_LOCAL_TIME = env("REMINDER_LOCAL_TIME", default="09:00")
+REMINDER_LEAD_DAYS = env.list("REMINDER_LEAD_DAYS", cast=int, default=[1, 0])
+REMINDER_OVERDUE_AFTER_DAYS = env.int("REMINDER_OVERDUE_AFTER_DAYS", default=1)
+REMINDER_ESCALATION_AFTER_DAYS = env.int("REMINDER_ESCALATION_AFTER_DAYS", default=3)
+REMINDER_DIGEST_LOCAL_TIME = env("REMINDER_DIGEST_LOCAL_TIME", default="08:00")
+# A decision-maker is "not met lately" after this many days without a meeting, by influence
+# level (1 low .. 4 key decision-maker), unless the contact sets its own period.
+REMINDER_STALE_DAYS = {
+    int(level): int(days)
+    for level, days in env.dict(
+        "REMINDER_STALE_DAYS", default={"1": "365", "2": "180", "3": "90", "4": "60"}
+    ).items()
+}
+# Delivery: rows claimed per batch, batches per sweep, attempts before `failed`, the first retry
+# delay (doubled each time, at most an hour), and how long a row may stay `sending` before it is
+# taken to be lost in a crash and retried.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+REMINDER_SWEEP_MAX_BATCHES = env.int("REMINDER_SWEEP_MAX_BATCHES", default=200)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_RETRY_DELAY = env.int("REMINDER_RETRY_DELAY", default=60)
+REMINDER_SENDING_TIMEOUT = env.int("REMINDER_SENDING_TIMEOUT", default=10 * 60)
+REMINDER_SWEEP_INTERVAL = env.float("REMINDER_SWEEP_INTERVAL", default=60)
+# The digest and stale-contact planners (idempotent) run this often, in seconds.
+REMINDER_PLAN_INTERVAL = env.float("REMINDER_PLAN_INTERVAL", default=60 * 60)
+# The outbox relay: attempts per e-mail and how long a claimed e-mail is left to its relay
+# before another may send it (at least once: a crash after SMTP accepted it sends it again).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_LEASE = env.int("OUTBOX_LEASE", default=5 * 60)
+# Without Redis the sweep runs on a timer inside the serving process (runserver, gunicorn).
+REMINDERS_IN_PROCESS = env.bool("REMINDERS_IN_PROCESS", default=not REDIS_URL)
+
+# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html
+# Each run is short and idempotent; `expires` drops runs that queued up while no worker was there.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {
+        "task": "advocacy.tasks.sweep_reminders",
+        "schedule": REMINDER_SWEEP_INTERVAL,
+        "options": {"expires": REMINDER_SWEEP_INTERVAL},
+    },
+    "relay-outbox": {
+        "task": "advocacy.tasks.relay_outbox",
+        "schedule": REMINDER_SWEEP_INTERVAL,
+        "options": {"expires": REMINDER_SWEEP_INTERVAL},
+    },
+    "plan-periodic-reminders": {
+        "task": "advocacy.tasks.plan_periodic_reminders",
+        "schedule": REMINDER_PLAN_INTERVAL,
+        "options": {"expires": 15 * 60},
+    },
+}
+
+# --- Personal data ---------------------------------------------------------------------------
+
+# Contacts nobody has met in this many years are listed for review (anonymisation).
+GDPR_RETENTION_YEARS = env.int("GDPR_RETENTION_YEARS", default=4)
+# Largest spreadsheet accepted by the contact import, in bytes and in rows.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+# Downloads of reports, register roll-ups, .ics files and personal data per user (web pages).
+EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT", default="60/10m")

@@ -12,6 +12,8 @@ urlpatterns = [
     # The split view loads its start-up script from a URL: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Traceability: reports, history, register, briefings, calendars, import, personal data.
+    path("", include("advocacy.trace_urls")),
     # The web UI: advocacy's pages (dashboard, meetings, the contact page with its timeline)
     # and crm's directory pages share the root.
     path("", include("advocacy.urls")),

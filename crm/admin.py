@@ -24,6 +24,7 @@ from pghistory.models import Event, MiddlewareEvents
 
 from crm import rules
 from crm.models import (
+    AccessLog,
     Contact,
     ContactPosition,
     Municipality,
@@ -513,3 +514,41 @@ class NetworkMembershipAdmin(HistoryMixin, admin.ModelAdmin):
 
 
 register_event_admins("crm")
+
+
+# --- Personal data: the access log -----------------------------------------------------------
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by `crm.gdpr.record_access` and never edited."""
+
+    list_display = ["occurred_at", "user", "purpose", "target", "contact_ids"]
+    list_filter = ["purpose", "occurred_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "target"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and (
+            request.user.is_superuser or rules.can_handle_personal_data(request.user)
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        # A number searches the contacts the entry is about.
+        if search_term.strip().isdigit():
+            return queryset.about(int(search_term.strip())), False
+        return super().get_search_results(request, queryset, search_term)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Prefetch, Q
@@ -236,6 +238,32 @@ class LawfulBasis(models.TextChoices):
     LEGAL_OBLIGATION = "legal_obligation", _("legal obligation")
 
 
+class RegisterRole(models.TextChoices):
+    """How the Finnish transparency register names a lobbying target (Act 430/2023).
+
+    MPs, ministers, state secretaries, ministers' special advisers and top officials are named
+    in person; anyone else is reported by organisation, department and unit.
+    """
+
+    MP = "mp", _("member of parliament")
+    MINISTER = "minister", _("minister")
+    STATE_SECRETARY = "state_secretary", _("state secretary")
+    SPECIAL_ADVISER = "special_adviser", _("minister's special adviser")
+    TOP_OFFICIAL = "top_official", _("top official")
+    OTHER = "other", _("other (reported by organisation)")
+
+
+NAMED_REGISTER_ROLES = frozenset(
+    {
+        RegisterRole.MP,
+        RegisterRole.MINISTER,
+        RegisterRole.STATE_SECRETARY,
+        RegisterRole.SPECIAL_ADVISER,
+        RegisterRole.TOP_OFFICIAL,
+    }
+)
+
+
 class ContactQuerySet(models.QuerySet):
     def active(self) -> ContactQuerySet:
         return self.filter(archived_at__isnull=True, anonymised_at__isnull=True)
@@ -337,6 +365,15 @@ class Contact(models.Model):
         choices=LawfulBasis.choices,
         default=LawfulBasis.PUBLIC_TASK,
     )
+    register_role = models.CharField(
+        _("role in the transparency register"),
+        max_length=20,
+        choices=RegisterRole.choices,
+        default=RegisterRole.OTHER,
+        help_text=_(
+            "MPs, ministers and top officials are reported by name, others by organisation."
+        ),
+    )
     # Derived: the latest meeting with this person, kept current by advocacy's services.
     last_interaction_at = models.DateTimeField(_("last met"), null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
@@ -373,6 +410,10 @@ class Contact(models.Model):
             models.CheckConstraint(
                 condition=Q(stale_after_days__isnull=True) | Q(stale_after_days__gte=1),
                 name="contact_stale_after_days_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(register_role__in=RegisterRole.values),
+                name="contact_register_role_valid",
             ),
         ]
         indexes = [
@@ -561,3 +602,116 @@ class NetworkMembership(models.Model):
     def __str__(self) -> str:
         member = self.contact if self.contact_id else self.organisation
         return f"{member} – {self.network}"
+
+
+# --- Personal data: access log and imports ---------------------------------------------------
+
+
+class AccessPurpose(models.TextChoices):
+    VIEW = "view", _("contact page viewed")
+    BRIEFING = "briefing", _("briefing pack")
+    REPORT_EXPORT = "report_export", _("report export")
+    TRANSPARENCY_EXPORT = "transparency_export", _("transparency register export")
+    CALENDAR_EXPORT = "calendar_export", _("calendar export")
+    DATA_EXPORT = "data_export", _("personal data export")
+    ANONYMISATION = "anonymisation", _("anonymisation")
+    IMPORT = "import", _("import")
+    API = "api", _("API read")
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def about(self, contact_id: int) -> AccessLogQuerySet:
+        return self.filter(contact_ids__contains=[contact_id])
+
+
+class AccessLog(models.Model):
+    """Who looked at or exported which contacts, when, and why (no field values, ever).
+
+    The information management act (906/2019, § 17) asks a system holding personal data to log
+    its use. Append-only: written by `crm.services.record_access`, never edited. Contact ids are
+    plain numbers, not foreign keys, so the log survives a merge or an anonymisation unchanged.
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,  # the log keeps who read what
+        related_name="access_log",
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    purpose = models.CharField(_("purpose"), max_length=30, choices=AccessPurpose.choices)
+    # What was read, without personal data: "contact", "report 2026-01-01–2026-06-30", a path.
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    contact_ids = ArrayField(
+        models.BigIntegerField(), verbose_name=_("contacts"), default=list, blank=True
+    )
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=AccessPurpose.values), name="access_log_purpose_valid"
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["contact_ids"], name="access_log_contacts"),
+            models.Index(fields=["user", "-occurred_at"], name="access_log_user_time"),
+            models.Index(fields=["-occurred_at"], name="access_log_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user} {self.get_purpose_display()}"
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", _("contacts")
+    ORGANISATIONS = "organisations", _("organisations")
+
+
+class ImportState(models.TextChoices):
+    PREVIEWED = "previewed", _("previewed")
+    APPLIED = "applied", _("applied")
+    DISCARDED = "discarded", _("discarded")
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between its preview and its confirmation.
+
+    Holds the parsed rows (not the file) until the import is applied or discarded; then the rows
+    are cleared and only the counts remain, so no personal data lingers here.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=ImportState.choices, default=ImportState.PREVIEWED
+    )
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    # A digest of the previewed plan: the import runs only if the plan is still the same.
+    plan_digest = models.CharField(_("plan digest"), max_length=64)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ImportKind.values), name="import_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ImportState.values), name="import_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -28,3 +28,9 @@ def can_delete_directory_entries(user: User) -> bool:
     """Removing an organisation or a network loses links others rely on: coordinators and
     admins only. (Contacts are never deleted: they are anonymised.)"""
     return user.is_active and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def can_handle_personal_data(user: User) -> bool:
+    """Data-subject exports, the retention review and the access log: the data controller's
+    duties, done by the coordinator or an administrator."""
+    return user.is_active and user.role in (Role.COORDINATOR, Role.ADMIN)

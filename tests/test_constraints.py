@@ -23,14 +23,17 @@ from advocacy.models import (
     GoalProgress,
     Meeting,
     MeetingContact,
+    NotificationPreference,
     OutboxEmail,
     Reminder,
     ReminderState,
     Topic,
 )
 from crm.models import (
+    AccessLog,
     Contact,
     ContactPosition,
+    ImportBatch,
     Municipality,
     Network,
     NetworkMembership,
@@ -309,6 +312,40 @@ def outbox_email_sent_without_time() -> BadWrite:
     )
 
 
+def notification_preference_of_unknown_kind() -> BadWrite:
+    user = UserFactory()
+    return lambda: NotificationPreference.objects.create(user=user, email_kinds=["gossip"])
+
+
+def notification_preference_on_unknown_weekday() -> BadWrite:
+    user = UserFactory()
+    return lambda: NotificationPreference.objects.create(user=user, digest_weekday=7)
+
+
+# --- Traceability: register role, access log, imports ----------------------------------------
+
+
+def contact_with_unknown_register_role() -> BadWrite:
+    return lambda: Contact.objects.create(last_name="Virtanen", register_role="king")
+
+
+def access_log_of_unknown_purpose() -> BadWrite:
+    user = UserFactory()
+    return lambda: AccessLog.objects.create(user=user, purpose="curiosity")
+
+
+def import_of_unknown_kind() -> BadWrite:
+    user = UserFactory()
+    return lambda: ImportBatch.objects.create(created_by=user, kind="people", plan_digest="x")
+
+
+def import_in_unknown_state() -> BadWrite:
+    user = UserFactory()
+    return lambda: ImportBatch.objects.create(
+        created_by=user, kind="contacts", state="half-done", plan_digest="x"
+    )
+
+
 CONSTRAINT_CASES = [
     ("municipality_code_three_digits", municipality_without_code),
     ("municipality_code_three_digits", municipality_with_two_digit_code),
@@ -354,6 +391,12 @@ CONSTRAINT_CASES = [
     ("reminder_unique_plan", reminder_planned_twice),
     ("outbox_state_valid", outbox_email_in_unknown_state),
     ("outbox_sent_has_time", outbox_email_sent_without_time),
+    ("notification_preference_kinds_valid", notification_preference_of_unknown_kind),
+    ("notification_preference_weekday_valid", notification_preference_on_unknown_weekday),
+    ("contact_register_role_valid", contact_with_unknown_register_role),
+    ("access_log_purpose_valid", access_log_of_unknown_purpose),
+    ("import_kind_valid", import_of_unknown_kind),
+    ("import_state_valid", import_in_unknown_state),
 ]
 
 

@@ -122,10 +122,10 @@ ENDPOINTS = {
         "/api/v1/contacts/",
         a_contact,
         3,
-        5,
+        6,
         "cursor page with organisation, municipality and the viewer's meeting count and last "
         "meeting; tags; owners | row; tags; owners; positions with organisation; memberships "
-        "with network",
+        "with network; the access-log row",
     ),
     "networks": Endpoint(
         "/api/v1/networks/",
