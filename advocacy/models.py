@@ -148,6 +148,9 @@ class GoalStatus(models.TextChoices):
 
 
 class GoalQuerySet(models.QuerySet):
+    def open(self) -> GoalQuerySet:
+        return self.filter(status__in=[GoalStatus.PROPOSED, GoalStatus.ACTIVE])
+
     def search(self, text: str) -> GoalQuerySet:
         condition = text_search_q(text, ["title", "description", "topic__name"])
         return self if condition is None else self.filter(condition)
@@ -496,6 +499,41 @@ class MeetingQuerySet(models.QuerySet):
             column="occurred_at",
             output_field=models.DateTimeField(),
         )
+
+    def for_summary(self) -> MeetingQuerySet:
+        """Short lists of the web pages (dashboard, a topic's meetings): title, time, author
+        and topics only."""
+        return self.select_related("author", "municipality").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("id", "name"))
+        )
+
+    def related_to_network(self, network) -> MeetingQuerySet:
+        """Meetings with a contact member of the network, or linked to a member organisation."""
+        members = network.memberships.all()
+        with_member_contact = Exists(
+            MeetingContact.objects.filter(
+                meeting_id=OuterRef("pk"),
+                contact_id__in=members.filter(contact__isnull=False).values("contact_id"),
+            )
+        )
+        with_member_organisation = Exists(
+            Meeting.organisations.through.objects.filter(
+                meeting_id=OuterRef("pk"),
+                organisation_id__in=members.filter(organisation__isnull=False).values(
+                    "organisation_id"
+                ),
+            )
+        )
+        return self.filter(with_member_contact | with_member_organisation)
+
+    def involving(self, user) -> MeetingQuerySet:
+        """Meetings `user` logged or took part in."""
+        is_participant = Exists(
+            Meeting.our_participants.through.objects.filter(
+                meeting_id=OuterRef("pk"), user_id=user.pk
+            )
+        )
+        return self.filter(Q(author_id=user.pk) | is_participant)
 
     def for_list(self) -> MeetingQuerySet:
         """Lists: author, municipality and every linked row in one query per relation."""

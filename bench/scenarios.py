@@ -137,13 +137,13 @@ def prepare():
             "contacts_first",
             f"contacts list, first page of {PAGE}",
             f"/api/v1/contacts/?page_size={PAGE}",
-            f"SELECT {contact_columns} ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",  # noqa: S608
+            f"SELECT {contact_columns} ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",  # noqa: S608  # nosec B608: own table names, values bound
         ),
         s(
             "contacts_deep",
             f"contacts list, page 41 of {PAGE}",
             deep,
-            f"SELECT {contact_columns} WHERE (c.last_name, c.id) > (%s, %s) "  # noqa: S608
+            f"SELECT {contact_columns} WHERE (c.last_name, c.id) > (%s, %s) "  # noqa: S608  # nosec B608: own table names, values bound
             f"ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
             deep_row,
         ),
@@ -152,7 +152,7 @@ def prepare():
             "contacts by municipality + organisation + tag",
             f"/api/v1/contacts/?page_size={PAGE}&municipality={municipality_id}"
             f"&organisation={organisation_id}&tags={urllib.parse.quote(tag_name)}",
-            f"SELECT {contact_columns} WHERE c.municipality_id = %s "  # noqa: S608
+            f"SELECT {contact_columns} WHERE c.municipality_id = %s "  # noqa: S608  # nosec B608: own table names, values bound
             f"AND c.organisation_id = %s AND EXISTS (SELECT 1 FROM {tag_link_t} t "
             f"WHERE t.contact_id = c.id AND t.tag_id = %s) "
             f"ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
@@ -162,7 +162,7 @@ def prepare():
             "name_search",
             f"name search ({name_query!r})",
             f"/api/v1/contacts/?page_size={PAGE}&search={urllib.parse.quote(name_query)}",
-            f"SELECT {contact_columns} WHERE kuusikko_unaccent(c.first_name || ' ' || "  # noqa: S608
+            f"SELECT {contact_columns} WHERE kuusikko_unaccent(c.first_name || ' ' || "  # noqa: S608  # nosec B608: own table names, values bound
             f"c.last_name) ILIKE %s ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
             (f"%{name_query}%",),
         ),
@@ -170,7 +170,7 @@ def prepare():
             "notes_search",
             "notes search ('ympäristö', meetings)",
             f"/api/v1/meetings/?page_size={PAGE}&search=" + urllib.parse.quote("ympäristö"),
-            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608  # nosec B608: own table names, values bound
             "WHERE m.visibility = 'joint' AND to_tsvector('finnish'::regconfig, m.title || ' ' "
             "|| m.notes || ' ' || m.outcomes) @@ to_tsquery('finnish'::regconfig, 'ympäristö:*') "
             f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
@@ -179,14 +179,14 @@ def prepare():
             "contact_detail",
             "contact detail",
             f"/api/v1/contacts/{contact.pk}/",
-            f"SELECT {contact_columns} WHERE c.id = %s",  # noqa: S608
+            f"SELECT {contact_columns} WHERE c.id = %s",  # noqa: S608  # nosec B608: own table names, values bound
             (contact.pk,),
         ),
         s(
             "contact_timeline",
             "contact timeline (the contact's meetings)",
             f"/api/v1/meetings/?page_size={PAGE}&contact={contact.pk}",
-            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608  # nosec B608: own table names, values bound
             f"JOIN {mc_t} mc ON mc.meeting_id = m.id WHERE mc.contact_id = %s "
             f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
             (contact.pk,),
@@ -196,7 +196,7 @@ def prepare():
             "meetings by topic + municipality",
             f"/api/v1/meetings/?page_size={PAGE}&topic={topic_id}"
             f"&municipality={topic_municipality}",
-            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608  # nosec B608: own table names, values bound
             f"WHERE m.municipality_id = %s AND EXISTS (SELECT 1 FROM {topic_link_t} t "
             f"WHERE t.meeting_id = m.id AND t.topic_id = %s) "
             f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
@@ -206,7 +206,7 @@ def prepare():
             "my_follow_ups",
             "my open follow-ups",
             f"/api/v1/follow-ups/?page_size={PAGE}&assignee=me&status=open",
-            f"SELECT f.id, f.description, f.due_date, f.status FROM {followup_t} f "  # noqa: S608
+            f"SELECT f.id, f.description, f.due_date, f.status FROM {followup_t} f "  # noqa: S608  # nosec B608: own table names, values bound
             f"WHERE f.assignee_id = %s AND f.status = 'open' ORDER BY f.due_date, f.id "
             f"LIMIT {PAGE}",
             (user.pk,),

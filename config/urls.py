@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -12,9 +11,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from a URL: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("accounts/", include("django.contrib.auth.urls")),
     # Traceability: reports, history, register, briefings, calendars, import, personal data.
     path("", include("advocacy.trace_urls")),
+    # The web UI: advocacy's pages (dashboard, meetings, the contact page with its timeline)
+    # and crm's directory pages share the root.
+    path("", include("advocacy.urls")),
+    path("", include("crm.urls")),
 ]
 
 if settings.DEBUG:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
+from crm.ranked_search import fuzzy_name_match, rank_by_names
 from crm.search import document_contains, search_terms, text_search_q, trigram_index
 from crm.validators import normalise_business_id, validate_business_id
 
@@ -146,8 +147,11 @@ class OrganisationQuerySet(models.QuerySet):
         accent-insensitively (trigram index `organisation_search_trgm`)."""
         queryset = self
         for term in search_terms(text):
-            queryset = queryset.filter(document_contains(ORGANISATION_SEARCH_FIELDS, term))
-        return queryset
+            queryset = queryset.filter(
+                document_contains(ORGANISATION_SEARCH_FIELDS, term)
+                | fuzzy_name_match(term, ["name"])
+            )
+        return rank_by_names(queryset, text, ["name"]).order_by("-search_rank", "name", "id")
 
     def name_contains(self, term: str) -> OrganisationQuerySet:
         """Organisations whose name contains `term` (unaccented): index `organisation_name_trgm`."""
@@ -289,7 +293,11 @@ class ContactQuerySet(models.QuerySet):
     def for_list(self) -> ContactQuerySet:
         return self.select_related("organisation", "municipality").prefetch_related(
             Prefetch("tags", queryset=Tag.objects.only("id", "name")),
-            Prefetch("relationship_owners", queryset=User.objects.only("id")),
+            # Names too: the contact page shows the owners.
+            Prefetch(
+                "relationship_owners",
+                queryset=User.objects.only("id", "username", "first_name", "last_name"),
+            ),
         )
 
     def for_detail(self) -> ContactQuerySet:
@@ -317,8 +325,13 @@ class ContactQuerySet(models.QuerySet):
         names) and the ids united, so that PostgreSQL never scans the whole table."""
         queryset = self
         for term in search_terms(text):
-            queryset = queryset.filter(pk__in=Contact.objects.ids_matching(term))
-        return queryset
+            queryset = queryset.filter(
+                Q(pk__in=Contact.objects.ids_matching(term))
+                | fuzzy_name_match(term, CONTACT_NAME_FIELDS)
+            )
+        return rank_by_names(queryset, text, CONTACT_NAME_FIELDS[::-1]).order_by(
+            "-search_rank", "last_name", "first_name", "id"
+        )
 
     def ids_matching(self, term: str, *, details: bool = True):
         """Ids of contacts whose name (and, with `details`, title, e-mail or notes), or whose

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from crm import rules
-from crm.models import Contact, Network, NetworkMembership, Organisation, Tag, User
+from crm.models import Contact, Language, Network, NetworkMembership, Organisation, Tag, User
 from crm.versioning import bump_version, check_version
 
 # What anonymisation removes: everything that identifies the person.
@@ -378,3 +378,14 @@ def revoke_api_token(*, user: User) -> list[str]:
     keys = list(tokens.values_list("key", flat=True))
     tokens.delete()
     return keys
+
+
+def set_user_language(*, user: User, language: str) -> User:
+    """Remember the language a user chose; crm.middleware speaks it on every request."""
+    if language not in Language.values:
+        raise ValidationError(_("Unknown language."))
+    if user.language != language:
+        user.language = language
+        with pghistory.context(user=user.pk, action="set_user_language"):
+            user.save(update_fields=["language"])
+    return user

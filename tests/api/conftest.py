@@ -37,6 +37,9 @@ def client_for():
         client = APIClient()
         if user is not None:
             client.force_authenticate(user)
+            # force_authenticate skips the token authentication that switches to the user's
+            # language; ask for it instead, as the user's own client would be answered.
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = user.language
         return client
 
     return make
