@@ -15,7 +15,8 @@ OUTBOX = reverse("admin:advocacy_outboxemail_changelist")
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(admin=True, is_staff=True, is_superuser=True)
+    # English admin pages: the assertions below read the English messages.
+    return UserFactory(admin=True, is_staff=True, is_superuser=True, language="en")
 
 
 @pytest.fixture
