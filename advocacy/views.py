@@ -23,7 +23,8 @@ from django.views.decorators.http import require_POST
 
 from crm import rules as crm_rules
 from crm.forms import MergeContactForm
-from crm.models import Contact, Municipality, Network, Organisation, User
+from crm.gdpr import record_access
+from crm.models import AccessPurpose, Contact, Municipality, Network, Organisation, User
 from crm.ranked_search import clean_query
 from crm.views import LOOKUP_SIZE, _lookup_response, add_service_errors, paginate
 
@@ -317,6 +318,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(meeting__in=Meeting.objects.visible_to(user).with_contact(contact))
         .for_list()
     )
+    # Every view of a person's page is logged (crm.gdpr; information management act).
+    record_access(user=user, purpose=AccessPurpose.VIEW, contact=contact, target="contact page")
     return render(
         request,
         "advocacy/contact_detail.html",

@@ -172,7 +172,8 @@ def traces(text: str) -> list[str]:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_anonymisation_leaves_no_trace_in_a_full_database_dump():
-    keitele = municipality("Keitele")  # get or create: robust to an earlier flush
+    # A transactional test before this one may have flushed the seeded rows.
+    keitele = municipality("Keitele")
     coordinator = make_user("koordinaattori", Role.COORDINATOR, keitele)
     staff = make_user("virkailija", Role.STAFF, keitele)
     organisation = Organisation.objects.create(

@@ -309,3 +309,14 @@ def test_downloads_are_rate_limited_per_user_and_logged(client, world, settings,
     exports = [r for r in caplog.records if r.getMessage() == "export"]
     assert [r.security["kind"] for r in exports] == ["report", "report"]
     assert exports[0].security["user_id"] == world.alice.pk
+
+
+def test_the_contact_page_of_the_web_ui_writes_one_access_log_row(client, world):
+    client.force_login(world.carol)
+    response = client.get(f"/contacts/{world.mp.pk}/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert reverse("trace:contact_briefing", args=[world.mp.pk]) in content
+    assert reverse("trace:personal_data", args=[world.mp.pk]) not in content  # staff, not DPO
+    assert log_rows() == [("carol", AccessPurpose.VIEW, [world.mp.pk])]

@@ -70,8 +70,8 @@ def test_personal_data_page_queries(client, world, django_assert_num_queries):
     client.force_login(world.coordinator)
     url = reverse("trace:personal_data", args=[world.mp.pk])
     # session, user, the contact with its organisation, the access-log insert (with the
-    # history context), the page shell's unread-notification count and the user's
-    # municipality, the access log about the contact with its users; then the session
-    # saved on every request (SAVEPOINT, UPDATE, RELEASE).
+    # history context), the access log about the contact with its users; the shell's unread
+    # notification count and the user's municipality; then the session saved on every
+    # request (SAVEPOINT, UPDATE, RELEASE).
     with django_assert_num_queries(10):
         client.get(url)
