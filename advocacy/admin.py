@@ -645,7 +645,7 @@ class MeetingContactEventAdmin(HistoryEventAdmin):
         if ":" in obj:
             pk = obj.split(":", 1)[1]
             visible = MeetingContact.objects.filter(meeting__in=self.scope(request))
-            if not pk.isdigit() or not visible.filter(pk=pk).exists():
+            if not pk.isdecimal() or not visible.filter(pk=pk).exists():
                 raise PermissionDenied
         return super(HistoryEventAdmin, self).changelist_view(request, extra_context)
 
@@ -674,7 +674,7 @@ register_event_admins(
 class ContactAdmin(crm_admin.ContactAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+        if request.method == "GET" and response.status_code == 200 and object_id.isdecimal():
             record_access(
                 user=request.user,
                 purpose=AccessPurpose.VIEW,

@@ -104,7 +104,7 @@ class MeetingForm(AccessibleFormMixin, forms.Form):
         """The objects picked in a type-ahead field, for re-rendering the form after an error."""
         field = self.fields[name]
         if self.is_bound:
-            ids = [v for v in self.data.getlist(self.add_prefix(name)) if str(v).isdigit()]
+            ids = [v for v in self.data.getlist(self.add_prefix(name)) if str(v).isdecimal()]
         else:
             ids = [getattr(v, "pk", v) for v in (self.initial.get(name) or [])]
         if not ids:

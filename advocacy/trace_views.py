@@ -413,9 +413,9 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def duplicates(request: HttpRequest) -> HttpResponse:
     _require(can_merge_contacts(request.user))
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("contact") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("contact") if i.isdecimal()]
         survivor_id = request.POST.get("survivor", "")
-        if not survivor_id.isdigit() or int(survivor_id) not in ids or len(ids) < 2:
+        if not survivor_id.isdecimal() or int(survivor_id) not in ids or len(ids) < 2:
             messages.error(request, _("Choose the contact to keep."))
             return redirect("trace:duplicates")
         contacts = Contact.objects.in_bulk(ids)

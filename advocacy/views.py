@@ -136,7 +136,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     initial = {}
     contact_id = request.GET.get("contact", "")
-    if contact_id.isdigit():
+    if contact_id.isdecimal():
         initial["contacts"] = Contact.objects.active().filter(pk=contact_id)
     form = MeetingForm(request.POST or None, initial=initial)
     new_contacts = NewContactFormSet(request.POST or None, prefix="new_contacts")
@@ -357,7 +357,7 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
     duplicate = form.cleaned_data.get("duplicate") if form.is_bound and form.is_valid() else None
     if form.is_bound and not duplicate:
         raw = request.POST.get("duplicate", "")
-        duplicate = Contact.objects.filter(pk=raw).first() if raw.isdigit() else None
+        duplicate = Contact.objects.filter(pk=raw).first() if raw.isdecimal() else None
     return render(
         request,
         "advocacy/contact_merge.html",
@@ -534,7 +534,7 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     _require_topic_editor(request.user)
     initial = {}
     topic_id = request.GET.get("topic", "")
-    if topic_id.isdigit():
+    if topic_id.isdecimal():
         initial["topic"] = topic_id
     form = GoalForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

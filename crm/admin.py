@@ -50,7 +50,7 @@ def _field_label(model, column: str) -> str:
 
 
 def _user_names(user_ids) -> dict[int, str]:
-    ids = {int(pk) for pk in user_ids if str(pk).isdigit()}
+    ids = {int(pk) for pk in user_ids if str(pk).isdecimal()}
     return {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
 
 
@@ -96,7 +96,7 @@ class HistoryMixin:
         for event in events:
             context = event.pgh_context or {}
             user = context.get("user")
-            who = names.get(int(user), str(user)) if str(user).isdigit() else ""
+            who = names.get(int(user), str(user)) if str(user).isdecimal() else ""
             changes = "; ".join(
                 f"{_field_label(obj.__class__, column)}: {old} → {new}"
                 for column, (old, new) in sorted((event.pgh_diff or {}).items())
@@ -198,7 +198,7 @@ class HistoryEventAdmin(EventModelAdmin):
         visible = self.scope(request)
         if visible is not None and ":" in obj:
             pk = obj.split(":", 1)[1]
-            if not pk.isdigit() or not visible.filter(pk=pk).exists():
+            if not pk.isdecimal() or not visible.filter(pk=pk).exists():
                 raise PermissionDenied
         return super().changelist_view(request, extra_context)
 
@@ -549,6 +549,6 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # A number searches the contacts the entry is about.
-        if search_term.strip().isdigit():
+        if search_term.strip().isdecimal():
             return queryset.about(int(search_term.strip())), False
         return super().get_search_results(request, queryset, search_term)

@@ -69,7 +69,7 @@ class UserOrMeField(forms.Field):
         value = str(value).strip()
         if value == "me":
             return value
-        if not value.isdigit() or not 0 < int(value) <= MAX_DATABASE_ID:
+        if not value.isdecimal() or not 0 < int(value) <= MAX_DATABASE_ID:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if not User.objects.filter(pk=int(value)).exists():
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
