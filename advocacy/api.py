@@ -10,7 +10,10 @@ does not exist. Writes validate with an input serializer and call one service of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -24,10 +27,12 @@ from config.api import (
     CursorPagination,
     FilterSet,
     PrimaryKeysField,
+    RowReadMixin,
     ScopedPrimaryKeyField,
     ServiceWritesMixin,
     StrictBooleanFilter,
     VersionedMixin,
+    datetime_text,
 )
 from crm import api as crm_api
 from crm.api import RefSerializer, SearchFilterSet, TagNamesField, UserOrMeFilter, search_filter
@@ -150,6 +155,17 @@ class ContactViewSet(crm_api.ContactViewSet):
 
     def get_serializer_class(self):
         return ContactSerializer if self.action == "list" else ContactDetailSerializer
+
+    def row_representer(self, zone):
+        contact_row = super().row_representer(zone)
+
+        def represent(row):
+            data = contact_row(row)
+            data["meeting_count"] = row["meeting_count"]
+            data["last_met_at"] = datetime_text(row["last_met_at"], zone)
+            return data
+
+        return represent
 
     @extend_schema(
         request=crm_api.ContactCreateSerializer, responses={201: ContactDetailSerializer}
@@ -523,6 +539,51 @@ class MeetingSerializer(serializers.ModelSerializer):
         return rules.can_edit_meeting(self.context["request"].user, meeting)
 
 
+def _user_name(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username  # User.__str__
+
+
+def _person_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()  # Contact.__str__
+
+
+def meeting_row(row: dict, zone, can_edit: Callable[[int], bool]) -> dict:
+    """A row of `Meeting.objects.list_rows()` as MeetingSerializer writes the meeting;
+    `can_edit(author_id)` is the viewer's rules.can_edit_meeting."""
+    return {
+        "id": row["id"],
+        "occurred_at": datetime_text(row["occurred_at"], zone),
+        "kind": row["kind"],
+        "title": row["title"],
+        "place": row["place"],
+        "notes": row["notes"],
+        "outcomes": row["outcomes"],
+        "visibility": row["visibility"],
+        "author": {
+            "id": row["author_id"],
+            "name": _user_name(
+                row["author_first_name"], row["author_last_name"], row["author_username"]
+            ),
+        },
+        "municipality": row["municipality_id"],
+        "our_participants": [
+            {"id": u["id"], "name": _user_name(u["first_name"], u["last_name"], u["username"])}
+            for u in row["participants_json"]
+        ],
+        "contacts": [
+            {"id": c["id"], "name": _person_name(c["first_name"], c["last_name"])}
+            for c in row["contacts_json"]
+        ],
+        "organisations": row["organisations_json"],
+        "topics": row["topics_json"],
+        "goals": row["goals_json"],
+        "can_edit": can_edit(row["author_id"]),
+        "version": row["version"],
+        "created_at": datetime_text(row["created_at"], zone),
+        "updated_at": datetime_text(row["updated_at"], zone),
+    }
+
+
 class MeetingDetailSerializer(MeetingSerializer):
     follow_ups = FollowUpBriefSerializer(many=True, read_only=True)
 
@@ -671,7 +732,7 @@ class MeetingFilter(SearchFilterSet):
         )
 
 
-class MeetingViewSet(VersionedMixin, ServiceWritesMixin, viewsets.ModelViewSet):
+class MeetingViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.ModelViewSet):
     """Meetings, calls, messages and events, and what came of them. Only the meetings you may
     see exist for you: any other is a 404, and no list, filter, search or count reveals it."""
 
@@ -690,7 +751,18 @@ class MeetingViewSet(VersionedMixin, ServiceWritesMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         meetings = Meeting.objects.visible_to(self.request.user)
-        return meetings.for_list() if self.action == "list" else meetings.for_detail()
+        return meetings.list_rows() if self.action == "list" else meetings.for_detail()
+
+    def row_representer(self, zone):
+        user = self.request.user
+        editable = {}  # the rule depends only on the author: asked once per author
+
+        def can_edit(author_id: int) -> bool:
+            if author_id not in editable:
+                editable[author_id] = rules.can_edit_meeting(user, Meeting(author_id=author_id))
+            return editable[author_id]
+
+        return lambda row: meeting_row(row, zone, can_edit)
 
     def get_serializer_class(self):
         return MeetingSerializer if self.action == "list" else MeetingDetailSerializer
@@ -789,6 +861,45 @@ class FollowUpSerializer(serializers.ModelSerializer):
         return rules.can_edit_follow_up(self.context["request"].user, follow_up)
 
 
+def _user_ref(row: dict, role: str) -> dict | None:
+    user_id = row[f"{role}_id"]
+    if user_id is None:
+        return None
+    return {
+        "id": user_id,
+        "name": _user_name(
+            row[f"{role}_first_name"], row[f"{role}_last_name"], row[f"{role}_username"]
+        ),
+    }
+
+
+def follow_up_row(row: dict, zone, today, can_edit: Callable[[dict], bool]) -> dict:
+    """A row of `FollowUp.objects.list_rows()` (with `meeting_visible`) as FollowUpSerializer
+    writes the follow-up; `can_edit(row)` is the viewer's rules.can_edit_follow_up."""
+    meeting_id, goal_id = row["meeting_id"], row["goal_id"]
+    is_open = row["status"] == FollowUpStatus.OPEN
+    return {
+        "id": row["id"],
+        "description": row["description"],
+        "meeting": {"id": meeting_id, "title": row["meeting_title"]}
+        if meeting_id is not None and row["meeting_visible"]
+        else None,
+        "goal": None if goal_id is None else {"id": goal_id, "title": row["goal_title"]},
+        "assignee": _user_ref(row, "assignee"),
+        "due_date": row["due_date"].isoformat(),
+        "status": row["status"],
+        "is_overdue": is_open and row["due_date"] < today,  # FollowUp.is_overdue
+        "completion_note": row["completion_note"],
+        "completed_at": datetime_text(row["completed_at"], zone),
+        "completed_by": _user_ref(row, "completed_by"),
+        "created_by": _user_ref(row, "created_by"),
+        "can_edit": can_edit(row),
+        "version": row["version"],
+        "created_at": datetime_text(row["created_at"], zone),
+        "updated_at": datetime_text(row["updated_at"], zone),
+    }
+
+
 class FollowUpCreateSerializer(serializers.ModelSerializer):
     meeting = ScopedPrimaryKeyField(
         scope=visible_meetings,
@@ -852,6 +963,7 @@ class FollowUpFilter(SearchFilterSet):
 
 class FollowUpViewSet(
     VersionedMixin,
+    RowReadMixin,
     ServiceWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -875,11 +987,18 @@ class FollowUpViewSet(
     }
 
     def get_queryset(self):
-        return (
-            FollowUp.objects.visible_to(self.request.user)
-            .for_list()
-            .with_meeting_visibility(self.request.user)
-        )
+        follow_ups = FollowUp.objects.visible_to(self.request.user)
+        follow_ups = follow_ups.list_rows() if self.action == "list" else follow_ups.for_list()
+        return follow_ups.with_meeting_visibility(self.request.user)
+
+    def row_representer(self, zone):
+        user, today = self.request.user, timezone.localdate()
+
+        def can_edit(row: dict) -> bool:
+            follow_up = FollowUp(assignee_id=row["assignee_id"], created_by_id=row["created_by_id"])
+            return rules.can_edit_follow_up(user, follow_up)
+
+        return lambda row: follow_up_row(row, zone, today, can_edit)
 
     def get_input_serializer_class(self):
         return FollowUpCreateSerializer if self.action == "create" else FollowUpUpdateSerializer

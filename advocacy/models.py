@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -370,6 +372,22 @@ class Visibility(models.TextChoices):
 # The columns of the meetings' search expressions (meeting_search_trgm, meeting_finnish_fts).
 MEETING_SEARCH_FIELDS = ("title", "place", "notes", "outcomes")
 MEETING_FTS_FIELDS = ("title", "notes", "outcomes")
+# The plain columns of a meetings list row (MeetingQuerySet.list_rows).
+MEETING_ROW_FIELDS = (
+    "id",
+    "occurred_at",
+    "kind",
+    "title",
+    "place",
+    "notes",
+    "outcomes",
+    "visibility",
+    "author_id",
+    "municipality_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
 # Shorter words are not looked up by similarity: too many false friends.
 SIMILAR_WORD_MIN_LENGTH = 5
 
@@ -490,7 +508,7 @@ class MeetingQuerySet(models.QuerySet):
         "contact_links__contact". Start from `visible_to(user)`, so that no count reveals a
         meeting the user may not see.
         """
-        return SubqueryCount(self.filter(**{link: OuterRef("pk")}).values("pk"))
+        return SubqueryCount(self.filter(**{link: OuterRef("pk")}).order_by().values("pk"))
 
     def latest_for(self, link: str) -> Subquery:
         """When the latest of these meetings per row of another model took place."""
@@ -548,6 +566,56 @@ class MeetingQuerySet(models.QuerySet):
             ),
             Prefetch("our_participants", queryset=User.objects.only(*USER_NAME_FIELDS)),
             Prefetch("organisations", queryset=Organisation.objects.only("id", "name")),
+        )
+
+    def list_rows(self) -> MeetingQuerySet:
+        """The meetings list's read path: a dict per meeting, in one query and without model
+        instances (`advocacy.api.meeting_row`). The author's names are joined; each linked
+        relation comes as an array of small JSON objects, in the order its model gives."""
+
+        def linked(queryset, **columns):
+            return ArraySubquery(queryset.values(json=JSONObject(**columns)))
+
+        people = ("last_name", "first_name")
+        return self.values(
+            *MEETING_ROW_FIELDS,
+            author_username=F("author__username"),
+            author_first_name=F("author__first_name"),
+            author_last_name=F("author__last_name"),
+            participants_json=linked(
+                User.objects.filter(attended_meetings=OuterRef("pk")).order_by(
+                    *User._meta.ordering
+                ),
+                id="id",
+                username="username",
+                first_name="first_name",
+                last_name="last_name",
+            ),
+            contacts_json=linked(
+                Contact.objects.filter(meeting_links__meeting=OuterRef("pk")).order_by(
+                    *people, "id"
+                ),
+                id="id",
+                first_name="first_name",
+                last_name="last_name",
+            ),
+            organisations_json=linked(
+                Organisation.objects.filter(meetings=OuterRef("pk")).order_by(
+                    *Organisation._meta.ordering, "id"
+                ),
+                id="id",
+                name="name",
+            ),
+            topics_json=linked(
+                Topic.objects.filter(meetings=OuterRef("pk")).order_by(*Topic._meta.ordering, "id"),
+                id="id",
+                name="name",
+            ),
+            goals_json=linked(
+                Goal.objects.filter(meetings=OuterRef("pk")).order_by(*Goal._meta.ordering, "id"),
+                id="id",
+                title="title",
+            ),
         )
 
     def for_detail(self) -> MeetingQuerySet:
@@ -702,6 +770,25 @@ class FollowUpStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+# The plain columns of a follow-ups list row (FollowUpQuerySet.list_rows).
+FOLLOW_UP_ROW_FIELDS = (
+    "id",
+    "description",
+    "meeting_id",
+    "goal_id",
+    "assignee_id",
+    "due_date",
+    "status",
+    "completion_note",
+    "completed_at",
+    "completed_by_id",
+    "created_by_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
 class FollowUpQuerySet(models.QuerySet):
     def visible_to(self, user) -> FollowUpQuerySet:
         """Follow-ups of visible meetings, of goals (shared directory), and one's own."""
@@ -723,6 +810,22 @@ class FollowUpQuerySet(models.QuerySet):
 
     def for_list(self) -> FollowUpQuerySet:
         return self.select_related("assignee", "meeting", "goal", "created_by", "completed_by")
+
+    def list_rows(self) -> FollowUpQuerySet:
+        """The follow-ups list's read path: a dict per follow-up, in one query and without model
+        instances (`advocacy.api.follow_up_row`): the meeting's and goal's titles and the
+        names of the assignee, creator and completer joined."""
+        people = {
+            f"{role}_{column}": F(f"{role}__{column}")
+            for role in ("assignee", "created_by", "completed_by")
+            for column in ("username", "first_name", "last_name")
+        }
+        return self.values(
+            *FOLLOW_UP_ROW_FIELDS,
+            meeting_title=F("meeting__title"),
+            goal_title=F("goal__title"),
+            **people,
+        )
 
     def with_meeting_visibility(self, user) -> FollowUpQuerySet:
         """Annotate `meeting_visible`: whether `user` may see the follow-up's meeting.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Lower, Upper
+from django.db.models import Count, OuterRef, Prefetch, Q, TextField
+from django.db.models.functions import Cast, JSONObject, Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -280,6 +281,29 @@ NAMED_REGISTER_ROLES = frozenset(
 )
 
 
+# The plain columns of a contacts list row (ContactQuerySet.list_rows).
+CONTACT_ROW_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "title",
+    "organisation_id",
+    "municipality_id",
+    "email",
+    "secondary_email",
+    "is_decision_maker",
+    "influence_level",
+    "stale_after_days",
+    "notes",
+    "lawful_basis",
+    "archived_at",
+    "anonymised_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
 class ContactQuerySet(models.QuerySet):
     def active(self) -> ContactQuerySet:
         return self.filter(archived_at__isnull=True, anonymised_at__isnull=True)
@@ -300,6 +324,57 @@ class ContactQuerySet(models.QuerySet):
             ),
         )
 
+    def list_rows(self) -> ContactQuerySet:
+        """The contacts list's read path: a dict per contact, in one query and without model
+        instances (`crm.api.contact_row`). The organisation's name is joined; the tag names and
+        the relationship owners' ids come as arrays, in the orders their models give; the phone
+        numbers come as stored (E.164), untouched by the model field's parsing."""
+        owners = User.objects.filter(owned_contacts=OuterRef("pk")).order_by(*User._meta.ordering)
+        return self.values(
+            *CONTACT_ROW_FIELDS,
+            organisation_name=models.F("organisation__name"),
+            phone_stored=Cast("phone", TextField()),
+            mobile_phone_stored=Cast("mobile_phone", TextField()),
+            tag_names=ArraySubquery(
+                Tag.objects.filter(contacts=OuterRef("pk")).order_by("name").values("name")
+            ),
+            owner_ids=ArraySubquery(owners.values("pk")),
+        )
+
+    def detail_rows(self) -> ContactQuerySet:
+        """One contact's read path (`crm.api.contact_detail_row`): the list row, with the
+        positions and network memberships as arrays of small JSON objects — one query."""
+        positions = (
+            ContactPosition.objects.filter(contact=OuterRef("pk"))
+            .order_by("-start_date", "-id")
+            .values(
+                json=JSONObject(
+                    id="id",
+                    title="title",
+                    organisation_id="organisation_id",
+                    organisation_name="organisation__name",
+                    start_date="start_date",
+                    end_date="end_date",
+                )
+            )
+        )
+        memberships = (
+            NetworkMembership.objects.filter(contact=OuterRef("pk"))
+            .order_by("network__name", "id")
+            .values(
+                json=JSONObject(
+                    id="id",
+                    network_id="network_id",
+                    network_name="network__name",
+                    role="role",
+                    since="since",
+                )
+            )
+        )
+        return self.list_rows().annotate(
+            positions_json=ArraySubquery(positions), memberships_json=ArraySubquery(memberships)
+        )
+
     def for_detail(self) -> ContactQuerySet:
         """One contact's page: its positions and network memberships too."""
         return self.for_list().prefetch_related(
@@ -312,7 +387,7 @@ class ContactQuerySet(models.QuerySet):
             Prefetch(
                 "memberships",
                 queryset=NetworkMembership.objects.select_related("network").order_by(
-                    "network__name"
+                    "network__name", "id"
                 ),
             ),
         )

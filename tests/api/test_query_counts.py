@@ -121,11 +121,10 @@ ENDPOINTS = {
     "contacts": Endpoint(
         "/api/v1/contacts/",
         a_contact,
-        3,
-        6,
-        "cursor page with organisation, municipality and the viewer's meeting count and last "
-        "meeting; tags; owners | row; tags; owners; positions with organisation; memberships "
-        "with network; the access-log row",
+        1,
+        2,
+        "cursor page of rows with organisation, tags, owners and the viewer's meeting count "
+        "and last meeting | the row with those, positions and memberships; the access-log row",
     ),
     "networks": Endpoint(
         "/api/v1/networks/",
@@ -153,10 +152,11 @@ ENDPOINTS = {
     "meetings": Endpoint(
         "/api/v1/meetings/",
         a_meeting,
-        6,
+        1,
         7,
-        "cursor page with author and municipality; topics; goals; contacts; our participants; "
-        "organisations | the same, and follow-ups with assignee",
+        "cursor page of rows with author, topics, goals, contacts, our participants and "
+        "organisations | row with author and municipality; topics; goals; contacts; our "
+        "participants; organisations; follow-ups with assignee",
     ),
     "follow-ups": Endpoint(
         "/api/v1/follow-ups/",
