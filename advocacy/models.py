@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -392,8 +393,10 @@ MEETING_ROW_FIELDS = (
 SIMILAR_WORD_MIN_LENGTH = 5
 
 
-def _meeting_ids_matching(term: str, word: str):
-    """Ids of meetings matching one search word: `term` unaccented, `word` as typed."""
+def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
+    """Ids of meetings matching one search word: `term` unaccented, `word` as typed; `scope`
+    the meetings searched (the caller's visible ones), which decide whether the word is found
+    as typed."""
     in_text = (
         Meeting.objects.filter(document_contains(MEETING_SEARCH_FIELDS, term))
         .values("pk")
@@ -401,15 +404,17 @@ def _meeting_ids_matching(term: str, word: str):
     )
     parts = []
     prefix = finnish_prefix_query(word)
+    as_prefix = None
     if prefix:
-        parts.append(
-            Meeting.objects.filter(
-                FinnishMatches(FinnishDocument(*(F(f) for f in MEETING_FTS_FIELDS)), prefix)
-            )
-            .values("pk")
-            .order_by()
-        )
-    if len(term) >= SIMILAR_WORD_MIN_LENGTH:
+        as_prefix = Meeting.objects.filter(FinnishMatches(F("search_vector"), prefix))
+        parts.append(as_prefix.values("pk").order_by())
+    as_typed = in_text if as_prefix is None else in_text.union(as_prefix.values("pk").order_by())
+    if len(term) >= SIMILAR_WORD_MIN_LENGTH and not scope.filter(pk__in=as_typed).exists():
+        # The fallback for inflected forms the stemmer misses (`kokous` finds `kokouksessa`),
+        # for a word found nowhere as typed. Word similarity rechecks every candidate's whole
+        # text, and even planning it evaluates the operator over the column's statistics (3 to
+        # 15 ms): far too slow for a word that occurs in thousands of meetings, and not needed
+        # when the word itself is found.
         parts.append(
             Meeting.objects.filter(
                 WordSimilar(Document(*(F(f) for f in MEETING_SEARCH_FIELDS)), term)
@@ -469,14 +474,15 @@ class MeetingQuerySet(models.QuerySet):
     def search(self, text: str) -> MeetingQuerySet:
         """Meetings whose title, place, notes, outcomes, participants' names or organisations
         contain every word of `text`, accent-insensitively; a word also finds the Finnish
-        words it begins (`ympäristö` finds `ympäristölautakunnan`, full-text index
-        `meeting_finnish_fts`) and, from five letters on, inflected forms the stemmer misses
-        (`kokous` finds `kokouksessa`, trigram word similarity).
+        words it begins (`ympäristö` finds `ympäristölautakunnan`, the stored `search_vector`
+        and its index `meeting_search_vector`) and, from five letters on, when it is found
+        nowhere as typed among these meetings, inflected forms the stemmer misses (`kokous`
+        finds `kokouksessa`, trigram word similarity; one more query decides).
 
         Every branch is served by an index and the ids united, so no branch scans the table."""
         queryset = self
         for term, word in zip(search_terms(text), raw_search_words(text), strict=True):
-            queryset = queryset.filter(pk__in=_meeting_ids_matching(term, word))
+            queryset = queryset.filter(pk__in=_meeting_ids_matching(term, word, queryset))
         return queryset
 
     def ranked(self, text: str, limit: int = 50) -> list:
@@ -488,7 +494,7 @@ class MeetingQuerySet(models.QuerySet):
         if not query:
             return list(self.search(text).order_by("-occurred_at", "-id")[:limit])
         rank = Func(
-            FinnishDocument(*(F(field) for field in MEETING_FTS_FIELDS)),
+            F("search_vector"),
             Func(
                 Value(query),
                 function="to_tsquery",
@@ -521,8 +527,10 @@ class MeetingQuerySet(models.QuerySet):
     def for_summary(self) -> MeetingQuerySet:
         """Short lists of the web pages (dashboard, a topic's meetings): title, time, author
         and topics only."""
-        return self.select_related("author", "municipality").prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.only("id", "name"))
+        return (
+            self.defer("search_vector")
+            .select_related("author", "municipality")
+            .prefetch_related(Prefetch("topics", queryset=Topic.objects.only("id", "name")))
         )
 
     def related_to_network(self, network) -> MeetingQuerySet:
@@ -555,17 +563,21 @@ class MeetingQuerySet(models.QuerySet):
 
     def for_list(self) -> MeetingQuerySet:
         """Lists: author, municipality and every linked row in one query per relation."""
-        return self.select_related("author", "municipality").prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.only("id", "name")),
-            Prefetch("goals", queryset=Goal.objects.only("id", "title")),
-            Prefetch(
-                "contacts",
-                queryset=Contact.objects.only("id", "first_name", "last_name").order_by(
-                    "last_name", "first_name", "id"
+        return (
+            self.defer("search_vector")
+            .select_related("author", "municipality")
+            .prefetch_related(
+                Prefetch("topics", queryset=Topic.objects.only("id", "name")),
+                Prefetch("goals", queryset=Goal.objects.only("id", "title")),
+                Prefetch(
+                    "contacts",
+                    queryset=Contact.objects.only("id", "first_name", "last_name").order_by(
+                        "last_name", "first_name", "id"
+                    ),
                 ),
-            ),
-            Prefetch("our_participants", queryset=User.objects.only(*USER_NAME_FIELDS)),
-            Prefetch("organisations", queryset=Organisation.objects.only("id", "name")),
+                Prefetch("our_participants", queryset=User.objects.only(*USER_NAME_FIELDS)),
+                Prefetch("organisations", queryset=Organisation.objects.only("id", "name")),
+            )
         )
 
     def list_rows(self) -> MeetingQuerySet:
@@ -647,7 +659,8 @@ def validate_meeting_time(value: datetime.datetime) -> None:
         )
 
 
-@tracked()
+# The search vector is derived from the text columns, whose changes the history records.
+@tracked(exclude=["search_vector"])
 class Meeting(models.Model):
     """An interaction: a meeting, call, message or event, and what came of it."""
 
@@ -706,6 +719,16 @@ class Meeting(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The Finnish full-text document of title, notes and outcomes, kept by PostgreSQL itself
+    # (a stored generated column, GIN-indexed): searching and ranking read it instead of
+    # running the Finnish stemmer over every matching meeting's notes again. The read paths
+    # (for_list(), list_rows()) leave it out.
+    search_vector = models.GeneratedField(
+        expression=FinnishDocument(*(F(field) for field in MEETING_FTS_FIELDS)),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        verbose_name=_("search document"),
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -728,10 +751,7 @@ class Meeting(models.Model):
             models.Index(fields=["author", "-occurred_at"], name="meeting_author_time"),
             models.Index(fields=["visibility", "-occurred_at"], name="meeting_visibility_time"),
             trigram_index(*MEETING_SEARCH_FIELDS, name="meeting_search_trgm"),
-            GinIndex(
-                FinnishDocument(*(F(field) for field in MEETING_FTS_FIELDS)),
-                name="meeting_finnish_fts",
-            ),
+            GinIndex(fields=["search_vector"], name="meeting_search_vector"),
         ]
 
     def __str__(self) -> str:
@@ -809,7 +829,9 @@ class FollowUpQuerySet(models.QuerySet):
         return self.open().filter(due_date__lt=today or timezone.localdate())
 
     def for_list(self) -> FollowUpQuerySet:
-        return self.select_related("assignee", "meeting", "goal", "created_by", "completed_by")
+        return self.select_related(
+            "assignee", "meeting", "goal", "created_by", "completed_by"
+        ).defer("meeting__search_vector")
 
     def list_rows(self) -> FollowUpQuerySet:
         """The follow-ups list's read path: a dict per follow-up, in one query and without model

@@ -7,7 +7,7 @@ the planner can use the trigram and full-text indexes.
 import pytest
 from django.db import connection
 
-from advocacy.models import Meeting
+from advocacy.models import Meeting, Visibility
 from crm.models import Contact, Organisation
 from tests.factories import ContactFactory, MeetingFactory, OrganisationFactory, UserFactory
 
@@ -141,4 +141,23 @@ def test_meeting_search_uses_the_trigram_and_full_text_indexes():
     plan = explain(Meeting.objects.search("ympäristö"))
 
     assert "meeting_search_trgm" in plan, plan
-    assert "meeting_finnish_fts" in plan
+    assert "meeting_search_vector" in plan
+
+
+def test_similar_words_are_a_fallback_for_a_word_found_nowhere_as_typed():
+    author = UserFactory()
+    inflected = MeetingFactory(author=author, title="Esittely", notes="Sovimme kokouksessa.")
+    literal = MeetingFactory(author=author, title="Hallituksen kokous")
+
+    # The word itself is found: its similar inflected forms are not looked up.
+    assert found(Meeting.objects.search("kokous")) == {literal.pk}
+    assert found(Meeting.objects.search("kokouksessa")) == {inflected.pk}
+
+
+def test_a_meeting_the_user_may_not_see_does_not_decide_the_fallback(trustee, other_trustee):
+    inflected = MeetingFactory(author=trustee, title="Esittely", notes="Sovimme kokouksessa.")
+    MeetingFactory(author=other_trustee, title="Salainen kokous", visibility=Visibility.RESTRICTED)
+
+    # The restricted meeting holds the word as typed, but the trustee searches only what she
+    # may see, where the word is found nowhere: the fallback finds the inflected form.
+    assert found(Meeting.objects.visible_to(trustee).search("kokous")) == {inflected.pk}
