@@ -30,10 +30,19 @@ class Scenario:
     sql: str = ""
     sql_params: tuple = ()
     body: str = ""
+    # A web page: the signed-in user's session cookie ("name=value") instead of the token.
+    cookie: str = ""
+
+    def client(self) -> Client:
+        if self.cookie:
+            client = Client()
+            client.cookies.load(self.cookie)
+            return client
+        return Client(HTTP_AUTHORIZATION=f"Token {self.token}")
 
     def measure_once(self) -> dict:
         """SQL queries and response bytes of one request, in this process."""
-        client = Client(HTTP_AUTHORIZATION=f"Token {self.token}")
+        client = self.client()
         with CaptureQueriesContext(connection) as queries:
             if self.body:
                 response = client.post(self.path, self.body, content_type="application/json")
@@ -67,9 +76,17 @@ def _deep_cursor(token: str, path: str, pages: int) -> str:
     return path
 
 
+def _session_cookie(user: User) -> str:
+    """A signed-in session of `user` (a row in the session store) as a Cookie header value."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
 def prepare():
     user = User.objects.get(username=BENCH_USER)
     token = Token.objects.get_or_create(user=user)[0].key
+    participant_t = Meeting.our_participants.through._meta.db_table
     contact_t = Contact._meta.db_table
     org_t = Organisation._meta.db_table
     tag_link_t = Contact.tags.through._meta.db_table
@@ -127,8 +144,8 @@ def prepare():
         }
     )
 
-    def s(name, label, path, sql="", params=(), body=""):
-        return Scenario(name, label, path, token, sql, tuple(params), body)
+    def s(name, label, path, sql="", params=(), body="", cookie=""):
+        return Scenario(name, label, path, token, sql, tuple(params), body, cookie)
 
     scenarios = [
         s("hello_django", "Django hello view (floor)", "/bench/hello/django/", "SELECT 1"),
@@ -210,6 +227,18 @@ def prepare():
             f"WHERE f.assignee_id = %s AND f.status = 'open' ORDER BY f.due_date, f.id "
             f"LIMIT {PAGE}",
             (user.pk,),
+        ),
+        s(
+            "dashboard",
+            "dashboard page (the trustee's home, session sign-in)",
+            "/",
+            # Its main list: the meetings the user logged or took part in, newest first.
+            f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608  # nosec B608: own table names, values bound
+            f"WHERE m.author_id = %s OR EXISTS (SELECT 1 FROM {participant_t} p "
+            "WHERE p.meeting_id = m.id AND p.user_id = %s) "
+            "ORDER BY m.occurred_at DESC, m.id DESC LIMIT 8",
+            (user.pk, user.pk),
+            cookie=_session_cookie(user),
         ),
         s(
             "log_meeting",
