@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
-from crm.ranked_search import fuzzy_name_match, rank_by_names
+from crm.ranked_search import MIN_FUZZY_WORD_LENGTH, fuzzy_name_match, rank_by_names
 from crm.search import document_contains, search_terms, text_search_q, trigram_index
 from crm.validators import normalise_business_id, validate_business_id
 
@@ -401,16 +401,16 @@ class ContactQuerySet(models.QuerySet):
         queryset = self
         for term in search_terms(text):
             queryset = queryset.filter(
-                Q(pk__in=Contact.objects.ids_matching(term))
-                | fuzzy_name_match(term, CONTACT_NAME_FIELDS)
+                pk__in=Contact.objects.ids_matching(term, similar_names=True)
             )
         return rank_by_names(queryset, text, CONTACT_NAME_FIELDS[::-1]).order_by(
             "-search_rank", "last_name", "first_name", "id"
         )
 
-    def ids_matching(self, term: str, *, details: bool = True):
+    def ids_matching(self, term: str, *, details: bool = True, similar_names: bool = False):
         """Ids of contacts whose name (and, with `details`, title, e-mail or notes), or whose
-        organisation's name, contains `term` (already unaccented)."""
+        organisation's name, contains `term` (already unaccented); with `similar_names`, also
+        those with a name similar to it (a misspelling, crm.ranked_search.fuzzy_name_match)."""
         by_name = (
             Contact.objects.filter(document_contains(CONTACT_NAME_FIELDS, term))
             .values("pk")
@@ -424,6 +424,12 @@ class ContactQuerySet(models.QuerySet):
             .order_by()
         )
         parts = [by_organisation]
+        if similar_names and len(term) >= MIN_FUZZY_WORD_LENGTH:
+            parts.append(
+                Contact.objects.filter(fuzzy_name_match(term, CONTACT_NAME_FIELDS))
+                .values("pk")
+                .order_by()
+            )
         if details:
             parts.append(
                 Contact.objects.filter(document_contains(CONTACT_DETAIL_FIELDS, term))
