@@ -7,12 +7,21 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Exists,
+    Expression,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +30,6 @@ from crm.history import tracked
 from crm.models import Contact, Municipality, Organisation, Role, Tag, User
 from crm.search import (
     Document,
-    FinnishDocument,
     FinnishMatches,
     WordSimilar,
     document_contains,
@@ -393,6 +401,37 @@ MEETING_ROW_FIELDS = (
 SIMILAR_WORD_MIN_LENGTH = 5
 
 
+class MeetingSearchVector(Expression):
+    """The meetings' stored Finnish full-text document of title, notes and outcomes: the column
+    `search_vector`, GENERATED ALWAYS AS (to_tsvector('finnish', ...)) STORED, with the GIN
+    index `meeting_search_vector` (migration advocacy 0010). Searching and ranking read it
+    instead of running the stemmer over every matching meeting's notes again.
+
+    PostgreSQL keeps the column; it is no model field, so that no instance loads it, no
+    history records it and no COPY or export lists it. The expression names the column of the
+    query's meetings table under whatever alias the table has (also as a subquery)."""
+
+    output_field = SearchVectorField()
+    column = "search_vector"
+
+    def __init__(self, alias: str | None = None) -> None:
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        return MeetingSearchVector(query.get_initial_alias())
+
+    def relabeled_clone(self, change_map):
+        return MeetingSearchVector(change_map.get(self.alias, self.alias))
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def as_sql(self, compiler, connection):
+        column = connection.ops.quote_name(self.column)
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", []
+
+
 def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
     """Ids of meetings matching one search word: `term` unaccented, `word` as typed; `scope`
     the meetings searched (the caller's visible ones), which decide whether the word is found
@@ -406,7 +445,7 @@ def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
     prefix = finnish_prefix_query(word)
     as_prefix = None
     if prefix:
-        as_prefix = Meeting.objects.filter(FinnishMatches(F("search_vector"), prefix))
+        as_prefix = Meeting.objects.filter(FinnishMatches(MeetingSearchVector(), prefix))
         parts.append(as_prefix.values("pk").order_by())
     as_typed = in_text if as_prefix is None else in_text.union(as_prefix.values("pk").order_by())
     if len(term) >= SIMILAR_WORD_MIN_LENGTH and not scope.filter(pk__in=as_typed).exists():
@@ -474,10 +513,11 @@ class MeetingQuerySet(models.QuerySet):
     def search(self, text: str) -> MeetingQuerySet:
         """Meetings whose title, place, notes, outcomes, participants' names or organisations
         contain every word of `text`, accent-insensitively; a word also finds the Finnish
-        words it begins (`ympäristö` finds `ympäristölautakunnan`, the stored `search_vector`
-        and its index `meeting_search_vector`) and, from five letters on, when it is found
-        nowhere as typed among these meetings, inflected forms the stemmer misses (`kokous`
-        finds `kokouksessa`, trigram word similarity; one more query decides).
+        words it begins (`ympäristö` finds `ympäristölautakunnan`, the stored
+        MeetingSearchVector and its index `meeting_search_vector`) and, from five letters on,
+        when it is found nowhere as typed among these meetings, inflected forms the stemmer
+        misses (`kokous` finds `kokouksessa`, trigram word similarity; one more query
+        decides).
 
         Every branch is served by an index and the ids united, so no branch scans the table."""
         queryset = self
@@ -494,7 +534,7 @@ class MeetingQuerySet(models.QuerySet):
         if not query:
             return list(self.search(text).order_by("-occurred_at", "-id")[:limit])
         rank = Func(
-            F("search_vector"),
+            MeetingSearchVector(),
             Func(
                 Value(query),
                 function="to_tsquery",
@@ -527,10 +567,8 @@ class MeetingQuerySet(models.QuerySet):
     def for_summary(self) -> MeetingQuerySet:
         """Short lists of the web pages (dashboard, a topic's meetings): title, time, author
         and topics only."""
-        return (
-            self.defer("search_vector")
-            .select_related("author", "municipality")
-            .prefetch_related(Prefetch("topics", queryset=Topic.objects.only("id", "name")))
+        return self.select_related("author", "municipality").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("id", "name"))
         )
 
     def related_to_network(self, network) -> MeetingQuerySet:
@@ -563,21 +601,17 @@ class MeetingQuerySet(models.QuerySet):
 
     def for_list(self) -> MeetingQuerySet:
         """Lists: author, municipality and every linked row in one query per relation."""
-        return (
-            self.defer("search_vector")
-            .select_related("author", "municipality")
-            .prefetch_related(
-                Prefetch("topics", queryset=Topic.objects.only("id", "name")),
-                Prefetch("goals", queryset=Goal.objects.only("id", "title")),
-                Prefetch(
-                    "contacts",
-                    queryset=Contact.objects.only("id", "first_name", "last_name").order_by(
-                        "last_name", "first_name", "id"
-                    ),
+        return self.select_related("author", "municipality").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("id", "name")),
+            Prefetch("goals", queryset=Goal.objects.only("id", "title")),
+            Prefetch(
+                "contacts",
+                queryset=Contact.objects.only("id", "first_name", "last_name").order_by(
+                    "last_name", "first_name", "id"
                 ),
-                Prefetch("our_participants", queryset=User.objects.only(*USER_NAME_FIELDS)),
-                Prefetch("organisations", queryset=Organisation.objects.only("id", "name")),
-            )
+            ),
+            Prefetch("our_participants", queryset=User.objects.only(*USER_NAME_FIELDS)),
+            Prefetch("organisations", queryset=Organisation.objects.only("id", "name")),
         )
 
     def list_rows(self) -> MeetingQuerySet:
@@ -659,8 +693,7 @@ def validate_meeting_time(value: datetime.datetime) -> None:
         )
 
 
-# The search vector is derived from the text columns, whose changes the history records.
-@tracked(exclude=["search_vector"])
+@tracked()
 class Meeting(models.Model):
     """An interaction: a meeting, call, message or event, and what came of it."""
 
@@ -719,17 +752,6 @@ class Meeting(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # The Finnish full-text document of title, notes and outcomes, kept by PostgreSQL itself
-    # (a stored generated column, GIN-indexed): searching and ranking read it instead of
-    # running the Finnish stemmer over every matching meeting's notes again. The read paths
-    # (for_list(), list_rows()) leave it out.
-    search_vector = models.GeneratedField(
-        expression=FinnishDocument(*(F(field) for field in MEETING_FTS_FIELDS)),
-        output_field=SearchVectorField(),
-        db_persist=True,
-        verbose_name=_("search document"),
-    )
-
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
@@ -751,7 +773,7 @@ class Meeting(models.Model):
             models.Index(fields=["author", "-occurred_at"], name="meeting_author_time"),
             models.Index(fields=["visibility", "-occurred_at"], name="meeting_visibility_time"),
             trigram_index(*MEETING_SEARCH_FIELDS, name="meeting_search_trgm"),
-            GinIndex(fields=["search_vector"], name="meeting_search_vector"),
+            # meeting_search_vector: GIN over the search_vector column (MeetingSearchVector).
         ]
 
     def __str__(self) -> str:
@@ -829,9 +851,7 @@ class FollowUpQuerySet(models.QuerySet):
         return self.open().filter(due_date__lt=today or timezone.localdate())
 
     def for_list(self) -> FollowUpQuerySet:
-        return self.select_related(
-            "assignee", "meeting", "goal", "created_by", "completed_by"
-        ).defer("meeting__search_vector")
+        return self.select_related("assignee", "meeting", "goal", "created_by", "completed_by")
 
     def list_rows(self) -> FollowUpQuerySet:
         """The follow-ups list's read path: a dict per follow-up, in one query and without model
