@@ -393,6 +393,10 @@ class StrictFilterBackend(DjangoFilterBackend):
     parameter is a 400, never a silently unfiltered list. (Invalid values are a 400 already.)"""
 
     def filter_queryset(self, request, queryset, view):
+        if not set(request.query_params) - NON_FILTER_PARAMETERS:
+            # No filter asked for: every filter would leave the list as it is, so the filter
+            # set (a copy of every filter and form field per request) is not built at all.
+            return queryset
         filterset_class = self.get_filterset_class(view, queryset)
         known = set(NON_FILTER_PARAMETERS)
         if filterset_class is not None:
