@@ -188,8 +188,9 @@ def prepare():
             "notes search ('ympäristö', meetings)",
             f"/api/v1/meetings/?page_size={PAGE}&search=" + urllib.parse.quote("ympäristö"),
             f"SELECT m.id, m.title, m.occurred_at, m.kind FROM {meeting_t} m "  # noqa: S608  # nosec B608: own table names, values bound
-            "WHERE m.visibility = 'joint' AND to_tsvector('finnish'::regconfig, m.title || ' ' "
-            "|| m.notes || ' ' || m.outcomes) @@ to_tsquery('finnish'::regconfig, 'ympäristö:*') "
+            # search_vector: the stored Finnish document (advocacy.models.MeetingSearchVector)
+            "WHERE m.visibility = 'joint' AND m.search_vector "
+            "@@ to_tsquery('finnish'::regconfig, 'ympäristö:*') "
             f"ORDER BY m.occurred_at DESC, m.id DESC LIMIT {PAGE + 1}",
         ),
         s(

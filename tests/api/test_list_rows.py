@@ -39,8 +39,8 @@ def serialized(serializer_class, rows, viewer) -> list[dict]:
     return json.loads(JSONRenderer().render(data))
 
 
-def listed(client, url: str) -> list[dict]:
-    response = client.get(url, {"page_size": 100})
+def listed(client, url: str, **params) -> list[dict]:
+    response = client.get(url, {"page_size": 100, **params})
     assert response.status_code == 200, response.content
     return response.json()["results"]
 
@@ -90,6 +90,8 @@ def test_contacts_list_rows_are_what_the_serializer_writes(client_for, trustee, 
     rows = listed(client_for(trustee), "/api/v1/contacts/")
 
     assert rows == expected
+    tagged = listed(client_for(trustee), "/api/v1/contacts/", tags=["alue", "päättäjä"])
+    assert tagged == [row for row in expected if row["last_name"] == "Pöyhönen"]
     full = next(row for row in rows if row["last_name"] == "Pöyhönen")
     assert full["phone"] == "+358 40 1234567"
     assert full["tags"] == ["alue", "päättäjä", "Ö-tagi"]
@@ -114,8 +116,8 @@ def test_meetings_list_rows_are_what_the_serializer_writes(
     rich.topics.set(topics)
     rich.goals.set(goals)
     rich.organisations.set(organisations)
-    MeetingFactory(author=coordinator, title="Koordinaattorin kokous")
-    MeetingFactory(author=people.nameless, municipality=None)
+    MeetingFactory(author=coordinator, title="Koordinaattorin kokous", kind="phone")
+    MeetingFactory(author=people.nameless, municipality=None, kind="email")
 
     for viewer in (trustee, coordinator):
         expected = serialized(
@@ -125,6 +127,9 @@ def test_meetings_list_rows_are_what_the_serializer_writes(
         )
         rows = listed(client_for(viewer), "/api/v1/meetings/")
         assert rows == expected
+        # Filters that make the rows DISTINCT (several values) keep them as they are.
+        chosen = listed(client_for(viewer), "/api/v1/meetings/", kind=["in_person", "phone"])
+        assert chosen == [row for row in expected if row["kind"] in ("in_person", "phone")]
         assert {row["can_edit"] for row in rows} == (
             {True} if viewer == coordinator else {True, False}
         )
