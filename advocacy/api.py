@@ -11,6 +11,7 @@ does not exist. Writes validate with an input serializer and call one service of
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -144,13 +145,15 @@ class ContactViewSet(crm_api.ContactViewSet):
 
     def get_queryset(self):
         meetings = Meeting.objects.visible_to(self.request.user)
+        link = "contact_links__contact"
+        if self.reads_rows():
+            return (
+                super().get_queryset().annotate(meeting_stats=meetings.count_and_latest_for(link))
+            )
         return (
             super()
             .get_queryset()
-            .annotate(
-                meeting_count=meetings.count_for("contact_links__contact"),
-                last_met_at=meetings.latest_for("contact_links__contact"),
-            )
+            .annotate(meeting_count=meetings.count_for(link), last_met_at=meetings.latest_for(link))
         )
 
     def get_serializer_class(self):
@@ -161,8 +164,12 @@ class ContactViewSet(crm_api.ContactViewSet):
 
         def represent(row):
             data = contact_row(row)
-            data["meeting_count"] = row["meeting_count"]
-            data["last_met_at"] = datetime_text(row["last_met_at"], zone)
+            stats = row["meeting_stats"]
+            latest = stats["latest"]
+            data["meeting_count"] = stats["count"]
+            data["last_met_at"] = (
+                None if latest is None else datetime_text(datetime.fromisoformat(latest), zone)
+            )
             return data
 
         return represent

@@ -57,6 +57,17 @@ class SubqueryMax(Subquery):
     template = "(SELECT MAX(_latest.%(column)s) FROM (%(subquery)s) _latest)"
 
 
+class SubqueryCountAndLatest(Subquery):
+    """SubqueryCount and SubqueryMax of one correlated subquery at once, as a JSON object
+    {"count": n, "latest": "<ISO 8601 time>" or null}: one subquery per row instead of two."""
+
+    template = (
+        "(SELECT jsonb_build_object('count', COUNT(*), 'latest', MAX(_stats.%(column)s)) "
+        "FROM (%(subquery)s) _stats)"
+    )
+    output_field = models.JSONField()
+
+
 USER_NAME_FIELDS = ("id", "username", "first_name", "last_name")
 
 # --- Topics and goals ------------------------------------------------------------------------
@@ -562,6 +573,14 @@ class MeetingQuerySet(models.QuerySet):
             self.filter(**{link: OuterRef("pk")}).order_by().values("occurred_at"),
             column="occurred_at",
             output_field=models.DateTimeField(),
+        )
+
+    def count_and_latest_for(self, link: str) -> SubqueryCountAndLatest:
+        """count_for() and latest_for() in one subquery (for the read paths that take rows):
+        {"count": n, "latest": "<ISO 8601 time of the latest meeting>" or null}."""
+        return SubqueryCountAndLatest(
+            self.filter(**{link: OuterRef("pk")}).order_by().values("occurred_at"),
+            column="occurred_at",
         )
 
     def for_summary(self) -> MeetingQuerySet:
