@@ -2,10 +2,14 @@
 
 Deterministic: everything is drawn from one `random.Random(seed)` in a fixed order, and dates
 are anchored on `today`, so the same seed and day give the same data (in a fresh database, ids
-too). Fast at scale: the directory is written with `bulk_create` in batches; meetings, their
-links, follow-ups and reminders with COPY (`RowCopier`), in chunks so that a million meetings
-never sit in memory at once; `Contact.last_interaction_at` is set by one UPDATE at the end. The
-whole seed is one transaction, and the history triggers record it (context source "seed_demo").
+too). Fast at scale: organisations and the small tables are written with `bulk_create`;
+contacts, meetings, their links, follow-ups and reminders with COPY (`RowCopier`), in chunks
+so that a million contacts or meetings never sit in memory at once, drawn from precomputed
+pools (names, titles, weighted choices, meeting times); `Contact.last_interaction_at` is set by
+one UPDATE at the end. The whole seed is one transaction, and the history triggers record it
+(context source "seed_demo") — except in a bulk load (`--bulk`, the tiers), where the big
+tables load with their secondary indexes, foreign keys and history triggers off and get them
+back before the commit (`LoadWindow`), then VACUUM ANALYZE.
 """
 
 from __future__ import annotations
