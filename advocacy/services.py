@@ -6,6 +6,7 @@ records the acting user in the history context, and leaves side effects for afte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ def log_meeting(
     true. A goal's topic is linked with the goal.
 
     The most frequent write of the product, so its queries do not grow with the number of
-    participants, links or follow-ups (only with new contacts): one insert per kind of row.
+    participants (new or known), links or follow-ups: one insert per kind of row.
 
     `hold_links`: the meeting returned holds the rows it was linked with, as
     `Meeting.objects.for_detail()` would prefetch them, so that showing it at once (the API's
@@ -124,17 +125,14 @@ def log_meeting(
         meeting.save()
 
         participants = {c.pk: c for c in contacts}
-        for spec in new_contacts:
-            contact = crm_services.create_contact(
-                by=author,
-                last_name=spec.last_name,
-                first_name=spec.first_name,
-                title=spec.title,
-                organisation=spec.organisation,
-                email=spec.email,
-                phone=spec.phone,
-            )
-            participants[contact.pk] = contact
+        met_first = crm_services.create_contacts(
+            by=author,
+            contacts=[
+                {field.name: getattr(spec, field.name) for field in dataclasses.fields(spec)}
+                for spec in new_contacts
+            ],
+        )
+        participants.update((contact.pk, contact) for contact in met_first)
         new_follow_ups = _new_follow_ups(by=author, specs=follow_ups, meeting=meeting)
         MeetingContact.objects.bulk_create(
             [MeetingContact(meeting=meeting, contact=c) for c in participants.values()]

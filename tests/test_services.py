@@ -153,6 +153,27 @@ def test_logging_a_meeting_runs_the_same_queries_for_any_number_of_participants_
     )
 
 
+def test_people_met_for_the_first_time_are_created_with_their_history_at_once(
+    trustee, django_assert_num_queries
+):
+    agency = OrganisationFactory()
+    people = [NewContact(last_name=f"Uusi {n}", organisation=agency) for n in range(3)]
+
+    # As above without follow-ups, and one insert of the new contacts.
+    with django_assert_num_queries(1 + 4 + 1 + 2 + 1):
+        meeting = services.log_meeting(author=trustee, title="Tapaaminen", new_contacts=people)
+
+    created = Contact.objects.filter(last_name__startswith="Uusi")
+    assert set(meeting.contacts.all()) == set(created)
+    assert {(c.organisation, c.created_by, c.last_interaction_at) for c in created} == {
+        (agency, trustee, meeting.occurred_at)
+    }
+    events = ContactEvent.objects.filter(pgh_obj_id__in=created.values("pk"))
+    assert [e.pgh_context.metadata for e in events] == [
+        {"user": trustee.pk, "action": "log_meeting"}
+    ] * 3
+
+
 def test_a_meeting_logged_to_be_shown_holds_what_the_database_holds(
     trustee, other_trustee, staff, django_assert_num_queries
 ):

@@ -297,3 +297,22 @@ def test_logging_a_meeting_with_every_kind_of_link_runs_a_fixed_number_of_querie
 
     assert response.status_code == 201, response.json()
     assert len(response.json()["goals"]) == links
+
+
+@pytest.mark.parametrize("new_contacts", [1, 4])
+def test_logging_a_meeting_with_people_met_for_the_first_time_runs_a_fixed_number_of_queries(
+    new_contacts, client_for, trustee, django_assert_num_queries, now
+):
+    body = a_meeting_to_log(trustee, participants=1, follow_ups=0)
+    organisation = OrganisationFactory()
+    body["new_contacts"] = [
+        {"last_name": f"Uusi {n}", "organisation": organisation.pk, "phone": "040 1234567"}
+        for n in range(new_contacts)
+    ]
+
+    # Their organisations, read with one query; inserted with one.
+    with django_assert_num_queries(LOG_MEETING_QUERIES_WITHOUT_FOLLOW_UPS + 2):
+        response = client_for(trustee).post("/api/v1/meetings/", body)
+
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["contacts"]) == 1 + new_contacts
