@@ -123,6 +123,18 @@ class Preferences:
         found = NotificationPreference.objects.filter(user__in=[u.pk for u in users])
         self._by_user = {p.user_id: p for p in found}
 
+    @classmethod
+    def held_by(cls, users: Iterable[User]) -> Preferences:
+        """The preferences of users read with select_related("notification_preference")."""
+        preferences = cls.__new__(cls)
+        preferences._by_user = {}
+        for user in users:
+            try:
+                preferences._by_user[user.pk] = user.notification_preference
+            except NotificationPreference.DoesNotExist:
+                pass  # the defaults
+        return preferences
+
     def of(self, user: User) -> NotificationPreference:
         return self._by_user.get(user.pk) or NotificationPreference(user=user)
 
@@ -193,12 +205,12 @@ def _apply(
     return changed + len(missing)
 
 
-def _rows(plans: Iterable[Plan]) -> dict[tuple, Reminder]:
+def _rows(plans: Iterable[Plan], preferences: Preferences | None = None) -> dict[tuple, Reminder]:
     """The unsaved rows the plans want (one per wanted channel), by identity."""
     plans = list(plans)
     if not plans:
         return {}
-    preferences = Preferences({p.recipient for p in plans})
+    preferences = preferences or Preferences({p.recipient for p in plans})
     wanted: dict[tuple, Reminder] = {}
     for plan in plans:
         for channel in preferences.channels(plan.recipient, plan.kind):
@@ -305,21 +317,27 @@ def plan_new_follow_ups_reminders(
 ) -> int:
     """The reminders of follow-ups created in this transaction, all in one go.
 
-    The same rows as `plan_follow_up_reminders` for each, in a fixed number of queries (the
-    coordinators, the recipients' preferences, one insert): follow-ups this new have no rows
-    yet, so there is nothing to look up, move or cancel. Returns how many rows were created.
+    The same rows as `plan_follow_up_reminders` for each, in two queries: the coordinators and
+    every recipient's preferences in one, the rows in one insert. Follow-ups this new have no
+    rows yet, so there is nothing to look up, move or cancel. Returns how many rows were created.
     """
     follow_ups = list(follow_ups)
     if not follow_ups:
         return 0
     now = now or timezone.now()
-    coordinators = list(active_coordinators())
+    recipients = list(
+        User.objects.filter(
+            Q(pk__in=active_coordinators().values("pk"))
+            | Q(pk__in={f.assignee_id for f in follow_ups})
+        ).select_related("notification_preference")
+    )
+    coordinators = [u for u in recipients if u.role == Role.COORDINATOR and u.is_active]
     plans = [
         plan
         for follow_up in follow_ups
         for plan in follow_up_plans(follow_up, now=now, coordinators=coordinators)
     ]
-    rows = list(_rows(plans).values())
+    rows = list(_rows(plans, Preferences.held_by(recipients)).values())
     # A sweep cannot see these follow-ups before we commit; the unique plan constraint would
     # still keep one row of each if it did.
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)

@@ -138,10 +138,10 @@ def test_logging_a_meeting_runs_the_same_queries_for_any_number_of_participants_
     ]
 
     # The transaction (a savepoint in a test) | insert the meeting, its participants, its user
-    # participants, its organisations | insert the follow-ups; read the coordinators and the
-    # assignees' notification preferences; insert the reminders | update the contacts' "last
+    # participants, its organisations | insert the follow-ups; read the coordinators and every
+    # recipient's notification preferences; insert the reminders | update the contacts' "last
     # met"; cancel their "not met lately" alerts | end of the transaction.
-    with django_assert_num_queries(1 + 4 + 4 + 2 + 1):
+    with django_assert_num_queries(1 + 4 + 3 + 2 + 1):
         meeting = meet(trustee, *contacts, follow_ups=specs)
 
     assert meeting.contact_links.count() == participants

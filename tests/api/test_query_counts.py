@@ -248,13 +248,13 @@ def a_meeting_to_log(viewer, *, participants: int, follow_ups: int, links: int =
 
 # The ids in the body, one query per kind: contacts (with their organisations), assignees |
 # the service's transaction (a savepoint in a test) | insert the meeting, its participants, its
-# user participants, its organisations | insert the follow-ups; read the coordinators and the
-# recipients' notification preferences; insert the reminders | update the contacts' "last
-# met"; cancel their "not met lately" alerts | end of the transaction. The response is built
-# from the rows in hand.
-LOG_MEETING_QUERIES = 2 + 1 + 4 + 4 + 2 + 1
+# user participants, its organisations | insert the follow-ups; read the coordinators and
+# every recipient's notification preferences; insert the reminders | update the contacts'
+# "last met"; cancel their "not met lately" alerts | end of the transaction. The response is
+# built from the rows in hand.
+LOG_MEETING_QUERIES = 2 + 1 + 4 + 3 + 2 + 1
 # Without follow-ups: no assignees to read, nothing to insert or plan for them.
-LOG_MEETING_QUERIES_WITHOUT_FOLLOW_UPS = LOG_MEETING_QUERIES - 5
+LOG_MEETING_QUERIES_WITHOUT_FOLLOW_UPS = LOG_MEETING_QUERIES - 4
 # With topics, goals, our participants and organisations given: read each kind of id
 # (4 queries) and insert the meeting's topics and goals (2).
 LOG_MEETING_QUERIES_WITH_ALL_LINKS = LOG_MEETING_QUERIES + 4 + 2

@@ -142,10 +142,10 @@ def test_logging_a_meeting_on_the_web_runs_the_same_queries_for_one_row_and_for_
     url = reverse("advocacy:meeting_new")
     # 1 session, 2 user, 3 contacts, 4 the rows' organisations, 5 the rows' assignees, then
     # log_meeting: 6 savepoint, 7 meeting, 8 new contacts, 9 participants, 10 our
-    # participants, 11 organisations, 12 follow-ups, 13 coordinators, 14 preferences,
-    # 15 reminders, 16 contacts' "last met", 17 their "not met lately" alerts, 18 release,
-    # 19-21 the session's save (savepoint, update, release)
-    expected = 21
+    # participants, 11 organisations, 12 follow-ups, 13 coordinators and preferences,
+    # 14 reminders, 15 contacts' "last met", 16 their "not met lately" alerts, 17 release,
+    # 18-20 the session's save (savepoint, update, release)
+    expected = 20
     for rows in (1, 5):
         data = meeting_form(trustee, colleague, rows)
         with CaptureQueriesContext(connection) as queries:
