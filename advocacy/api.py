@@ -27,6 +27,8 @@ from rest_framework.response import Response
 from config.api import (
     CursorPagination,
     FilterSet,
+    PreloadedPrimaryKeyField,
+    PreloadingListSerializer,
     PrimaryKeysField,
     RowReadMixin,
     ScopedPrimaryKeyField,
@@ -605,17 +607,23 @@ class NewContactSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     first_name = serializers.CharField(max_length=100, allow_blank=True, default="")
     title = serializers.CharField(max_length=200, allow_blank=True, default="")
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = PreloadedPrimaryKeyField(
         queryset=Organisation.objects.all(), allow_null=True, default=None
     )
     email = serializers.EmailField(allow_blank=True, default="")
     phone = PhoneNumberField(allow_blank=True, default="")
 
+    class Meta:
+        list_serializer_class = PreloadingListSerializer  # the organisations in one query
+
 
 class NewFollowUpSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    assignee = PreloadedPrimaryKeyField(queryset=User.objects.all())
     due_date = serializers.DateField()
+
+    class Meta:
+        list_serializer_class = PreloadingListSerializer  # the assignees in one query
 
 
 MEETING_FIELDS = ["occurred_at", "kind", "title", "place", "notes", "outcomes", "visibility"]
@@ -625,8 +633,12 @@ class MeetingCreateSerializer(serializers.ModelSerializer):
     """A whole meeting in one request: participants, topics and goals, and follow-ups."""
 
     occurred_at = serializers.DateTimeField(required=False)
+    # The contacts' organisations and the goals' topics come along: the meeting links them,
+    # and the response shows them without another query.
     contacts = PrimaryKeysField(
-        queryset=Contact.objects.all(), required=False, help_text=_("Existing contacts' ids.")
+        queryset=Contact.objects.select_related("organisation"),
+        required=False,
+        help_text=_("Existing contacts' ids."),
     )
     new_contacts = NewContactSerializer(many=True, required=False, max_length=50)
     our_participants = PrimaryKeysField(
@@ -636,7 +648,7 @@ class MeetingCreateSerializer(serializers.ModelSerializer):
     )
     organisations = PrimaryKeysField(queryset=Organisation.objects.all(), required=False)
     topics = PrimaryKeysField(queryset=Topic.objects.all(), required=False)
-    goals = PrimaryKeysField(queryset=Goal.objects.all(), required=False)
+    goals = PrimaryKeysField(queryset=Goal.objects.select_related("topic"), required=False)
     follow_ups = NewFollowUpSerializer(many=True, required=False, max_length=50)
 
     class Meta:
@@ -785,9 +797,15 @@ class MeetingViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
         new_contacts = [services.NewContact(**spec) for spec in data.pop("new_contacts", [])]
         follow_ups = [services.NewFollowUp(**spec) for spec in data.pop("follow_ups", [])]
         meeting = services.log_meeting(
-            author=request.user, new_contacts=new_contacts, follow_ups=follow_ups, **data
+            author=request.user,
+            new_contacts=new_contacts,
+            follow_ups=follow_ups,
+            hold_links=True,
+            **data,
         )
-        return self.respond(meeting, status.HTTP_201_CREATED)
+        # The meeting comes back with its links in hand, and its author sees it: no need to
+        # read it again.
+        return self.respond(meeting, status.HTTP_201_CREATED, reread=False)
 
     @extend_schema(request=MeetingUpdateSerializer, responses=MeetingDetailSerializer)
     def update(self, request, *args, partial=False, **kwargs):

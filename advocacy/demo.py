@@ -2,23 +2,32 @@
 
 Deterministic: everything is drawn from one `random.Random(seed)` in a fixed order, and dates
 are anchored on `today`, so the same seed and day give the same data (in a fresh database, ids
-too). Fast at scale: the directory is written with `bulk_create` in batches; meetings, their
-links, follow-ups and reminders with COPY (`RowCopier`), in chunks so that a million meetings
-never sit in memory at once; `Contact.last_interaction_at` is set by one UPDATE at the end. The
-whole seed is one transaction, and the history triggers record it (context source "seed_demo").
+too). Fast at scale: organisations and the small tables are written with `bulk_create`;
+contacts, meetings, their links, follow-ups and reminders with COPY (`RowCopier`), in chunks
+so that a million contacts or meetings never sit in memory at once, drawn from precomputed
+pools (names, titles, weighted choices, meeting times); `Contact.last_interaction_at` is set by
+one UPDATE at the end. The whole seed is one transaction, and the history triggers record it
+(context source "seed_demo") — except in a bulk load (`--bulk`, the tiers), where the big
+tables load with their secondary indexes, foreign keys and history triggers off and get them
+back before the commit (`LoadWindow`), then VACUUM ANALYZE.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import itertools
 import random
+import time
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pghistory
+import pghistory.trigger
+import pgtrigger
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.management import create_permissions
@@ -60,7 +69,66 @@ from crm.models import (
 )
 
 BATCH_SIZE = 5000
-MEETING_CHUNK = 20000
+CONTACT_CHUNK = 50_000
+MEETING_CHUNK = 20_000
+
+# The pools the people are drawn from: plain and compound surnames, single and double first
+# names (Anna-Liisa, Juha-Pekka); a contact keeps only the two indexes.
+SINGLE_FIRST_NAMES = len(data.FEMALE_FIRST_NAMES) + len(data.MALE_FIRST_NAMES)
+FIRST_NAMES = [
+    *data.FEMALE_FIRST_NAMES,
+    *data.MALE_FIRST_NAMES,
+    *(
+        f"{a}-{b}"
+        for names in (data.FEMALE_FIRST_NAMES, data.MALE_FIRST_NAMES)
+        for a in names
+        for b in names
+        if a != b
+    ),
+]
+LAST_NAMES = [
+    *data.LAST_NAMES,
+    *(
+        head + tail
+        for head in data.SURNAME_HEADS
+        for tail in data.SURNAME_TAILS
+        if not tail.startswith(head.lower()[:4])
+    ),
+]
+# Titles by organisation kind (None: no organisation) with their cumulative weights.
+TITLE_POOLS = {
+    kind: (titles, list(itertools.accumulate(t[3] for t in titles)))
+    for kind, titles in [*data.TITLES.items(), (None, data.INDEPENDENT_TITLES)]
+}
+KIND_TAGS = {
+    "parliament": ["kansanedustaja"],
+    "media": ["media"],
+    "company": ["yrittäjä"],
+    "ministry": ["virkamies"],
+    "agency": ["virkamies"],
+}
+EMAIL_LOCALS: dict[tuple[str, str], str] = {}
+
+
+def weighted_pool(pairs) -> tuple[list, list]:
+    """(values, cumulative weights) of (value, weight) pairs, for DemoSeeder.draw()."""
+    return [v for v, _w in pairs], list(itertools.accumulate(w for _v, w in pairs))
+
+
+MEETING_KINDS = weighted_pool(data.MEETING_KIND_WEIGHTS)
+VISIBILITIES = weighted_pool(data.VISIBILITY_WEIGHTS)
+RECENT_FOLLOW_UP_STATES = weighted_pool(
+    [(FollowUpStatus.DONE, 70), (FollowUpStatus.CANCELLED, 8), (FollowUpStatus.OPEN, 22)]
+)
+OLD_FOLLOW_UP_STATES = weighted_pool(
+    [(FollowUpStatus.DONE, 70), (FollowUpStatus.CANCELLED, 8), (FollowUpStatus.OPEN, 1)]
+)
+# How many people of the organisation a meeting has (about three participant rows a meeting
+# with the one from another organisation now and then).
+PEOPLE_MET = [1, 2, 3, 3, 4, 4]
+# Follow-up reminders per meeting, pending and done with (sent or cancelled), as measured.
+PENDING_REMINDERS_PER_MEETING = 0.04
+CLOSED_REMINDERS_PER_MEETING = 0.46
 
 # Models whose rows people edit, hence add/change permissions for everyone in the demo group.
 EDITABLE_MODELS = {
@@ -99,7 +167,15 @@ class RowCopier:
         self.model = model
         self.fields = fields
         given = [by_attname[name] for name in fields]
-        self.filled = [f for f in model._meta.concrete_fields if f.attname not in fields]
+        # Generated columns and columns with only a database default are left to the
+        # database: a column added by a later migration (a stored tsvector, say) still works.
+        self.filled = [
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in fields
+            and not getattr(f, "generated", False)
+            and (f.has_default() or not f.has_db_default())
+        ]
         for f in self.filled:
             if f.primary_key or f.has_default() or f.null or f.blank or _is_auto_now(f):
                 continue
@@ -147,6 +223,31 @@ def reserve_ids(model, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
+CONTACT_COPIER = RowCopier(
+    Contact,
+    [
+        "id",
+        "first_name",
+        "last_name",
+        "title",
+        "organisation_id",
+        "municipality_id",
+        "email",
+        "is_decision_maker",
+        "influence_level",
+        "stale_after_days",
+        "lawful_basis",
+        "register_role",
+        "notes",
+        "archived_at",
+        "created_by_id",
+    ],
+)
+CONTACT_TAG_COPIER = RowCopier(Contact.tags.through, ["contact_id", "tag_id"])
+CONTACT_OWNER_COPIER = RowCopier(Contact.relationship_owners.through, ["contact_id", "user_id"])
+CONTACT_POSITION_COPIER = RowCopier(
+    ContactPosition, ["contact_id", "organisation_id", "title", "start_date", "end_date"]
+)
 MEETING_COPIER = RowCopier(
     Meeting,
     [
@@ -207,6 +308,103 @@ NOTIFICATION_COPIER = RowCopier(
 )
 
 
+# The tables a big seed fills; while they load, their secondary indexes, foreign keys and
+# history triggers are off (see LoadWindow).
+BULK_MODELS = [
+    Organisation,
+    Contact,
+    Contact.tags.through,
+    Contact.relationship_owners.through,
+    ContactPosition,
+    Meeting,
+    MeetingContact,
+    Meeting.organisations.through,
+    Meeting.topics.through,
+    Meeting.goals.through,
+    Meeting.our_participants.through,
+    FollowUp,
+    Reminder,
+    Notification,
+]
+
+SECONDARY_INDEXES_SQL = """
+    SELECT t.relname, c.relname, pg_get_indexdef(i.indexrelid)
+    FROM pg_index AS i
+    JOIN pg_class AS c ON c.oid = i.indexrelid
+    JOIN pg_class AS t ON t.oid = i.indrelid
+    WHERE i.indrelid IN (SELECT to_regclass(name) FROM unnest(%s::text[]) AS name)
+      AND NOT i.indisunique
+      AND NOT EXISTS (SELECT FROM pg_constraint AS k WHERE k.conindid = i.indexrelid)
+    ORDER BY t.relname, c.relname
+"""
+FOREIGN_KEYS_SQL = """
+    SELECT t.relname, k.conname, pg_get_constraintdef(k.oid)
+    FROM pg_constraint AS k JOIN pg_class AS t ON t.oid = k.conrelid
+    WHERE k.contype = 'f'
+      AND k.conrelid IN (SELECT to_regclass(name) FROM unnest(%s::text[]) AS name)
+    ORDER BY t.relname, k.conname
+"""
+
+
+class LoadWindow:
+    """The bulk load's way around the per-row costs of PostgreSQL: for the tables given, the
+    secondary indexes (not unique, not backing a constraint, found in the catalog so that an
+    index added by any later migration is handled too) and the foreign keys are dropped, and
+    the history triggers disabled; `close()` puts all of it back, the indexes built in one pass
+    each with a large `maintenance_work_mem`, the foreign keys validated by one join each.
+
+    Everything happens inside the seed's transaction: if the seed fails, the rollback restores
+    the indexes, constraints and triggers as they were. Unique indexes and primary keys stay.
+    The rows loaded meanwhile have no history events (the database did not record them; the
+    small demo seed, which does not use the window, keeps its "seed_demo" insert events).
+    """
+
+    def __init__(self, models, log) -> None:
+        self.tables = [m._meta.db_table for m in models]
+        self.log = log
+        self.history = [
+            (model._meta.db_table, trigger.get_pgid(model))
+            for model, trigger in pgtrigger.registered()
+            if isinstance(trigger, pghistory.trigger.Event) and model._meta.db_table in self.tables
+        ]
+
+    def open(self) -> None:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(SECONDARY_INDEXES_SQL, [self.tables])
+            self.indexes = cursor.fetchall()
+            cursor.execute(FOREIGN_KEYS_SQL, [self.tables])
+            self.foreign_keys = cursor.fetchall()
+            for table, name in self.history:
+                cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER {quote(name)}")
+            for table, name, _definition in self.foreign_keys:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+            for _table, name, _definition in self.indexes:
+                cursor.execute(f"DROP INDEX {quote(name)}")
+        self.log(
+            f"Load window: {len(self.indexes)} indexes and {len(self.foreign_keys)} foreign keys"
+            f" dropped, {len(self.history)} history triggers off"
+        )
+
+    def close(self) -> None:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            # One index build at a time gets all of it; the session's default is 64 MB.
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            for table, name, definition in self.foreign_keys:
+                started = time.monotonic()
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                )
+                self.log(f"  {name}: {time.monotonic() - started:.1f} s")
+            for _table, name, definition in self.indexes:
+                started = time.monotonic()
+                cursor.execute(definition)
+                self.log(f"  {name}: {time.monotonic() - started:.1f} s")
+            for table, name in self.history:
+                cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(name)}")
+
+
 def already_seeded() -> bool:
     return User.objects.filter(username__in=[login[0] for login in data.DEMO_LOGINS]).exists()
 
@@ -243,6 +441,8 @@ class DemoSeeder:
         meetings: int = 1500,
         organisations: int | None = None,
         due_reminders: int = 0,
+        reminders: int | None = None,
+        bulk: bool = False,
         log=None,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
@@ -254,6 +454,15 @@ class DemoSeeder:
             organisations if organisations is not None else len(data.ORGANISATIONS) + contacts // 20
         )
         self.n_due_reminders = due_reminders
+        # A total of reminders asked for (the tiers): the reminders done with (sent or
+        # cancelled) are kept only in the proportion that brings the total near it (about half
+        # a follow-up reminder per meeting otherwise); the pending ones are always kept.
+        self.closed_reminder_share = 1.0
+        if reminders is not None and meetings:
+            room = reminders - due_reminders - PENDING_REMINDERS_PER_MEETING * meetings
+            share = room / (CLOSED_REMINDERS_PER_MEETING * meetings)
+            self.closed_reminder_share = max(0.0, min(1.0, share))
+        self.bulk_load = bulk
         self.log = log or (lambda message: None)
         self.counts: Counter[str] = Counter()
 
@@ -271,13 +480,29 @@ class DemoSeeder:
             day -= datetime.timedelta(days=1)
         return day
 
+    def draw(self, pool: tuple[list, list]):
+        """One of a pool made by `weighted_pool`: as `weighted`, without rebuilding it."""
+        values, cumulative = pool
+        return values[bisect.bisect_right(cumulative, self.rng.random() * cumulative[-1])]
+
     def weighted(self, pairs):
         values, weights = zip(*pairs, strict=True)
         return self.rng.choices(values, weights=weights)[0]
 
     def person_name(self) -> tuple[str, str]:
-        names = data.FEMALE_FIRST_NAMES if self.rng.random() < 0.5 else data.MALE_FIRST_NAMES
-        return self.rng.choice(names), self.rng.choice(data.LAST_NAMES)
+        first, last = self.person_name_indexes()
+        return FIRST_NAMES[first], LAST_NAMES[last]
+
+    def person_name_indexes(self) -> tuple[int, int]:
+        """Indexes into FIRST_NAMES and LAST_NAMES: half the surnames plain (Hämäläinen), half
+        compound (Mäkijärvi); some first names double (Anna-Liisa)."""
+        rng = self.rng
+        first = rng.randrange(SINGLE_FIRST_NAMES)
+        if rng.random() < 0.1:
+            first = rng.randrange(SINGLE_FIRST_NAMES, len(FIRST_NAMES))
+        if rng.random() < 0.5:
+            return first, rng.randrange(len(data.LAST_NAMES))
+        return first, rng.randrange(len(data.LAST_NAMES), len(LAST_NAMES))
 
     def bulk(self, model, rows, label: str | None = None):
         created = model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
@@ -295,23 +520,49 @@ class DemoSeeder:
                 # proportion to that ever longer queue; the seed became quadratic (40,000
                 # meetings: 4 min instead of 20 s). Checked at once, the queue stays empty.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            self.seed_users()
-            self.seed_tags()
-            self.seed_organisations()
-            self.seed_contacts()
-            self.seed_networks()
-            self.seed_topics_and_goals()
-            self.seed_meetings()
-            self.seed_goal_follow_ups()
-            self.set_last_interaction()
-            self.seed_digests_and_alerts()
-            self.seed_due_reminders()
-        if self.n_meetings > 10_000:
+            self.phase(self.seed_users)
+            self.phase(self.seed_tags)
+            window = LoadWindow(BULK_MODELS, self.log) if self.bulk_load else None
+            if window:
+                self.phase(window.open)
+            self.phase(self.seed_organisations)
+            self.phase(self.seed_contacts)
+            self.phase(self.seed_networks)
+            self.phase(self.seed_topics_and_goals)
+            self.phase(self.seed_meetings)
+            self.phase(self.seed_goal_follow_ups)
+            self.phase(self.set_last_interaction)
+            self.phase(self.seed_digests_and_alerts)
+            self.phase(self.seed_due_reminders)
+            if window:
+                self.phase(window.close)
+        if self.bulk_load or self.n_meetings > 10_000:
             # Fresh statistics, or the planner takes the million-row tables for empty ones
-            # until autovacuum comes by (the admin's lists were 10 times slower).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            # until autovacuum comes by (the admin's lists were 10 times slower). Outside a
+            # transaction, VACUUM also sets the visibility map (index-only scans) and clears
+            # the dead rows of the last-interaction UPDATE.
+            self.phase(self.analyze)
         return self.counts
+
+    def phase(self, step) -> None:
+        started = time.monotonic()
+        step()
+        name = step.__name__.removeprefix("seed_")
+        if step.__name__ in ("open", "close"):
+            name = f"load window {step.__name__}"
+        self.log(f"{name}: {time.monotonic() - started:.1f} s")
+
+    def analyze(self) -> None:
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block:
+                cursor.execute("ANALYZE")
+            else:
+                tables = ", ".join(connection.ops.quote_name(t) for t in self.bulk_tables())
+                cursor.execute(f"VACUUM (ANALYZE) {tables}")
+
+    @staticmethod
+    def bulk_tables() -> list[str]:
+        return [m._meta.db_table for m in BULK_MODELS]
 
     # --- users and permissions -------------------------------------------------------------
 
@@ -475,126 +726,135 @@ class DemoSeeder:
         return f"{stem.removesuffix('.example')}.example"
 
     def seed_contacts(self) -> None:
+        """Contacts, their positions, tags and relationship owners: COPY in chunks, the rows
+        drawn from precomputed pools (names, titles by kind, e-mail slugs)."""
+        self.contact_ids = reserve_ids(Contact, self.n_contacts)
+        self.contact_cumulative = list(
+            itertools.accumulate(data.CONTACT_WEIGHT_BY_KIND[o.kind] for o in self.organisations)
+        )
+        # Who is who, kept as indexes into the name pools (a million names as str would not
+        # fit in a small memory as well): the meetings' notes name the person met.
+        self.contact_first = array("H")
+        self.contact_last = array("H")
+        self.staff = [u for u in self.users if u.role != Role.ADMIN]
+        self.emails: dict[tuple[str, str], int] = {}
+        chunk = CONTACT_CHUNK
+        for start in range(0, self.n_contacts, chunk):
+            self._contact_chunk(self.contact_ids[start : start + chunk])
+            if self.n_contacts > chunk:
+                self.log(f"  contacts {min(start + chunk, self.n_contacts)} / {self.n_contacts}")
+        del self.emails
+
+    def contact_name(self, contact_id: int) -> str:
+        index = contact_id - self.contact_ids.start
+        return f"{FIRST_NAMES[self.contact_first[index]]} {LAST_NAMES[self.contact_last[index]]}"
+
+    def _title(self, kind: str | None) -> tuple[str, bool, int]:
+        titles, cumulative = TITLE_POOLS[kind]
+        title, decision_maker, influence, _w = titles[
+            bisect.bisect_right(cumulative, self.rng.random() * cumulative[-1])
+        ]
+        return title, decision_maker, influence
+
+    def _contact_chunk(self, ids: range) -> None:
+        rng = self.rng
         organisations = self.organisations
-        weights = [data.CONTACT_WEIGHT_BY_KIND[o.kind] for o in organisations]
-        cumulative = list(itertools.accumulate(weights))
-        rows, positions_plan = [], []
-        emails = Counter()
-        for _ in range(self.n_contacts):
-            first, last = self.person_name()
-            if self.rng.random() < 0.06:
+        cumulative = self.contact_cumulative
+        contacts, positions, tags, owners = [], [], [], []
+        tag_ids = {name: tag.pk for name, tag in self.tags.items()}
+        for pk in ids:
+            first_index, last_index = self.person_name_indexes()
+            first, last = FIRST_NAMES[first_index], LAST_NAMES[last_index]
+            self.contact_first.append(first_index)
+            self.contact_last.append(last_index)
+            if rng.random() < 0.06:
                 organisation = None
-                title, decision_maker, influence, _w = self.weighted(
-                    [(t, t[3]) for t in data.INDEPENDENT_TITLES]
-                )
+                title, decision_maker, influence = self._title(None)
             else:
                 organisation = organisations[
-                    bisect.bisect_right(cumulative, self.rng.random() * cumulative[-1])
+                    bisect.bisect_right(cumulative, rng.random() * cumulative[-1])
                 ]
-                title, decision_maker, influence, _w = self.weighted(
-                    [(t, t[3]) for t in data.TITLES[organisation.kind]]
-                )
+                title, decision_maker, influence = self._title(organisation.kind)
                 if organisation.name.endswith("kaupunki"):
                     title = title.replace("kunnan", "kaupungin")
+                organisation.contact_ids.append(pk)
             if organisation and organisation.municipality:
-                municipality = self.municipalities[organisation.municipality]
-            elif self.rng.random() < 0.15:
-                municipality = self.rng.choice(self.six)
+                municipality_id = self.municipalities[organisation.municipality].pk
+            elif rng.random() < 0.15:
+                municipality_id = rng.choice(self.six).pk
             else:
-                municipality = None
+                municipality_id = None
             email = ""
-            if self.rng.random() < 0.85:
+            if rng.random() < 0.85:
                 domain = organisation.email_domain if organisation else "posti.example"
-                local = ascii_slug(f"{first} {last}")
-                emails[(local, domain)] += 1
-                suffix = str(emails[(local, domain)]) if emails[(local, domain)] > 1 else ""
-                email = f"{local}{suffix}@{domain}"
-            if organisation and organisation.kind in ("company", "association", "media"):
+                local = EMAIL_LOCALS.get((first, last)) or EMAIL_LOCALS.setdefault(
+                    (first, last), ascii_slug(f"{first} {last}")
+                )
+                seen = self.emails.get((local, domain), 0) + 1
+                self.emails[(local, domain)] = seen
+                email = f"{local}{seen if seen > 1 else ''}@{domain}"
+            kind = organisation.kind if organisation else None
+            if kind in ("company", "association", "media"):
                 basis = LawfulBasis.LEGITIMATE_INTEREST
             else:
                 basis = LawfulBasis.PUBLIC_TASK
-            if self.rng.random() < 0.04:
+            if rng.random() < 0.04:
                 basis = LawfulBasis.CONSENT
-            rows.append(
-                Contact(
-                    first_name=first,
-                    last_name=last,
-                    title=title,
-                    organisation_id=organisation.pk if organisation else None,
-                    municipality=municipality,
-                    email=email,
-                    is_decision_maker=decision_maker,
-                    influence_level=influence,
-                    stale_after_days=90 if influence == 4 and self.rng.random() < 0.3 else None,
-                    lawful_basis=basis,
-                    register_role=register_role(organisation.kind if organisation else "", title),
-                    notes=self.rng.choice(data.CONTACT_NOTES),
-                    archived_at=(
-                        self.at(self.days_ago(10, 300), 12) if self.rng.random() < 0.02 else None
-                    ),
-                    created_by=self.coordinator,
+            contacts.append(
+                (
+                    pk,
+                    first,
+                    last,
+                    title,
+                    organisation.pk if organisation else None,
+                    municipality_id,
+                    email,
+                    decision_maker,
+                    influence,
+                    90 if influence == 4 and rng.random() < 0.3 else None,
+                    basis,
+                    register_role(kind or "", title),
+                    rng.choice(data.CONTACT_NOTES),
+                    self.at(self.days_ago(10, 300), 12) if rng.random() < 0.02 else None,
+                    self.coordinator.pk,
                 )
             )
-            positions_plan.append((organisation, title))
-        contacts = self.bulk(Contact, rows)
-        self.contact_names = {c.pk: c.full_name for c in contacts}
-        for contact, (organisation, _title) in zip(contacts, positions_plan, strict=True):
-            if organisation:
-                organisation.contact_ids.append(contact.pk)
-        self._contact_links(contacts, positions_plan)
-
-    def _contact_links(self, contacts, positions_plan) -> None:
-        tag_through = Contact.tags.through
-        owner_through = Contact.relationship_owners.through
-        tags, owners, positions = [], [], []
-        staff = [u for u in self.users if u.role != Role.ADMIN]
-        for contact, (organisation, title) in zip(contacts, positions_plan, strict=True):
+            # Tags, relationship owners, the current position and for some a past one.
             wanted = []
-            if contact.is_decision_maker:
+            if decision_maker:
                 wanted.append("päättäjä")
-            if contact.influence_level == 4:
+            if influence == 4:
                 wanted.append("avainhenkilö")
-            kind = organisation.kind if organisation else None
-            wanted += {
-                "parliament": ["kansanedustaja"],
-                "media": ["media"],
-                "company": ["yrittäjä"],
-                "ministry": ["virkamies"],
-                "agency": ["virkamies"],
-            }.get(kind, [])
-            if self.rng.random() < 0.2:
-                wanted.append(self.rng.choice(data.TAGS[6:]))
-            for name in dict.fromkeys(wanted):
-                tags.append(tag_through(contact_id=contact.pk, tag_id=self.tags[name].pk))
-            if self.rng.random() < 0.45:
-                for user in self.rng.sample(staff, 2 if self.rng.random() < 0.2 else 1):
-                    owners.append(owner_through(contact_id=contact.pk, user_id=user.pk))
-            # The current position, and for some a past one.
+            wanted += KIND_TAGS.get(kind, [])
+            if rng.random() < 0.2:
+                wanted.append(rng.choice(data.TAGS[6:]))
+            tags += [(pk, tag_ids[name]) for name in dict.fromkeys(wanted)]
+            if rng.random() < 0.45:
+                for user in rng.sample(self.staff, 2 if rng.random() < 0.2 else 1):
+                    owners.append((pk, user.pk))
             start = self.days_ago(120, 3650)
             positions.append(
-                ContactPosition(
-                    contact_id=contact.pk,
-                    organisation_id=organisation.pk if organisation else None,
-                    title=title or "—",
-                    start_date=start,
-                )
+                (pk, organisation.pk if organisation else None, title or "—", start, None)
             )
-            if self.rng.random() < 0.3:
-                past = self.rng.choice(self.organisations)
-                past_end = start - datetime.timedelta(days=self.rng.randint(1, 60))
-                past_title, *_ = self.rng.choice(data.TITLES[past.kind])
+            if rng.random() < 0.3:
+                past = rng.choice(organisations)
+                past_end = start - datetime.timedelta(days=rng.randint(1, 60))
+                past_title, *_ = rng.choice(data.TITLES[past.kind])
                 positions.append(
-                    ContactPosition(
-                        contact_id=contact.pk,
-                        organisation_id=past.pk,
-                        title=past_title,
-                        start_date=past_end - datetime.timedelta(days=self.rng.randint(300, 3000)),
-                        end_date=past_end,
+                    (
+                        pk,
+                        past.pk,
+                        past_title,
+                        past_end - datetime.timedelta(days=rng.randint(300, 3000)),
+                        past_end,
                     )
                 )
-        self.bulk(tag_through, tags, "contact tags")
-        self.bulk(owner_through, owners, "relationship owners")
-        self.bulk(ContactPosition, positions)
+        self.copy(CONTACT_COPIER, contacts, str(Contact._meta.verbose_name_plural))
+        self.copy(CONTACT_TAG_COPIER, tags, "contact tags")
+        self.copy(CONTACT_OWNER_COPIER, owners, "relationship owners")
+        self.copy(
+            CONTACT_POSITION_COPIER, positions, str(ContactPosition._meta.verbose_name_plural)
+        )
 
     def seed_networks(self) -> None:
         networks = self.bulk(
@@ -782,8 +1042,13 @@ class DemoSeeder:
 
     def seed_meetings(self) -> None:
         self.log(f"Meetings: {self.n_meetings} …")
-        # Draw all the times first and log them in order, as people would.
-        times = sorted(self._meeting_time() for _ in range(self.n_meetings))
+        # Draw all the times first and log them in order, as people would. A time is a
+        # minute of the year (an int: five million of them sort in seconds and take little
+        # room); the few thousand distinct ones become datetimes once, through a cache.
+        times = [self._meeting_minute() for _ in range(self.n_meetings)]
+        times.sort()
+        times = array("l", times)
+        self.time_cache: dict[int, tuple[datetime.datetime, datetime.date]] = {}
         met = [o for o in self.organisations if o.contact_ids]
         self.met_organisations = met
         self.met_cumulative = list(
@@ -794,13 +1059,25 @@ class DemoSeeder:
         self.topic_cumulative = list(itertools.accumulate(t.priority for t in self.topics))
         for start in range(0, len(times), MEETING_CHUNK):
             self._meeting_chunk(times[start : start + MEETING_CHUNK])
-            if self.n_meetings > MEETING_CHUNK:
-                self.log(f"  {min(start + MEETING_CHUNK, len(times))} / {len(times)}")
+            if self.n_meetings > MEETING_CHUNK and (start // MEETING_CHUNK) % 10 == 9:
+                self.log(f"  meetings {min(start + MEETING_CHUNK, len(times))} / {len(times)}")
 
-    def _meeting_time(self) -> datetime.datetime:
-        day = self.today - datetime.timedelta(days=self.rng.randint(1, 365))
-        day = self.weekday(day)
-        return self.at(day, self.rng.randint(8, 17), self.rng.choice([0, 0, 15, 30, 45]))
+    def _meeting_minute(self) -> int:
+        """A day of the past year, 8 to 17 o'clock, on the quarter hour (mostly full), as
+        minutes from today's midnight (negative: in the past); in order when sorted."""
+        rng = self.rng
+        days = rng.randint(1, 365)
+        return -days * 1440 + rng.randint(8, 17) * 60 + rng.choice([0, 0, 15, 30, 45])
+
+    def _meeting_time(self, minute: int) -> tuple[datetime.datetime, datetime.date]:
+        """The meeting's time and day (the nearest working day on or before the one drawn)."""
+        cached = self.time_cache.get(minute)
+        if cached is None:
+            days, time_of_day = divmod(minute, 1440)
+            day = self.weekday(self.today + datetime.timedelta(days=days))
+            at = self.at(day, time_of_day // 60, time_of_day % 60)
+            cached = self.time_cache[minute] = (at, day)
+        return cached
 
     def _meeting_chunk(self, times) -> None:
         rng = self.rng
@@ -809,7 +1086,8 @@ class DemoSeeder:
             [] for _ in range(6)
         )
         follow_ups = []
-        for meeting_id, occurred_at in zip(meeting_ids, times, strict=True):
+        for meeting_id, minute in zip(meeting_ids, times, strict=True):
+            occurred_at, day = self._meeting_time(minute)
             author = self.authors[
                 bisect.bisect_right(self.author_weights, rng.random() * self.author_weights[-1])
             ]
@@ -818,7 +1096,7 @@ class DemoSeeder:
             ]
             contact_ids = rng.sample(
                 organisation.contact_ids,
-                min(len(organisation.contact_ids), rng.choice([1, 1, 2, 3])),
+                min(len(organisation.contact_ids), rng.choice(PEOPLE_MET)),
             )
             organisation_ids = [organisation.pk]
             if rng.random() < 0.2:
@@ -843,7 +1121,7 @@ class DemoSeeder:
                 for topic_id in topic_ids
                 if rng.random() < 0.45 and self.goals_by_topic[topic_id]
             ]
-            kind = self.weighted(data.MEETING_KIND_WEIGHTS)
+            kind = self.draw(MEETING_KINDS)
             title = rng.choice(data.TITLE_PATTERNS[kind]).format(
                 org=organisation.name, topic=spec["short"], event=rng.choice(data.EVENTS)
             )
@@ -860,7 +1138,7 @@ class DemoSeeder:
                 place = title
             else:
                 place = ""
-            person = self.contact_names[contact_ids[0]]
+            person = self.contact_name(contact_ids[0])
             notes = " ".join(
                 [
                     rng.choice(data.NOTE_OPENINGS).format(topic_el=spec["elative"], person=person),
@@ -881,7 +1159,7 @@ class DemoSeeder:
                     place[:200],
                     notes,
                     rng.choice(data.OUTCOMES),
-                    self.weighted(data.VISIBILITY_WEIGHTS),
+                    self.draw(VISIBILITIES),
                     author.pk,
                     author.municipality_id,
                 )
@@ -898,7 +1176,7 @@ class DemoSeeder:
                         meeting_id=meeting_id,
                         assignee_id=rng.choice(participants),
                         created_by_id=author.pk,
-                        start=timezone.localtime(occurred_at).date(),
+                        start=day,
                         topic=spec["short"],
                     )
                 )
@@ -935,13 +1213,7 @@ class DemoSeeder:
         if due < self.today:
             # Some recent ones are overdue; old ones were dealt with long ago.
             recent = (self.today - due).days <= 45
-            status = self.weighted(
-                [
-                    (FollowUpStatus.DONE, 70),
-                    (FollowUpStatus.CANCELLED, 8),
-                    (FollowUpStatus.OPEN, 22 if recent else 1),
-                ]
-            )
+            status = self.draw(RECENT_FOLLOW_UP_STATES if recent else OLD_FOLLOW_UP_STATES)
         else:
             status = FollowUpStatus.OPEN if rng.random() < 0.9 else FollowUpStatus.DONE
         completed_at, note = None, ""
@@ -988,6 +1260,10 @@ class DemoSeeder:
             else:  # closed before it was due: the reminder was cancelled
                 state = ReminderState.CANCELLED
             channels = [Channel.EMAIL] + ([Channel.IN_APP] if self.rng.random() < 0.3 else [])
+            if state != ReminderState.PENDING and self.closed_reminder_share < 1:
+                # Over a total asked for: part of the reminders done with are not kept.
+                if self.rng.random() >= self.closed_reminder_share:
+                    channels = []
             for channel in channels:
                 reminders.append(
                     self._reminder(
@@ -1157,6 +1433,7 @@ NAMED_TITLES = (
 )
 
 
+@functools.cache
 def register_role(kind: str, title: str) -> str:
     if kind == "parliament" and "kansanedustaja" in title.lower():
         return RegisterRole.MP

@@ -651,3 +651,19 @@ NOTIFICATION_SUBJECTS = {
     "weekly_digest": "Viikkokooste",
     "stale_contact": "Päättäjää ei ole tavattu aikoihin",
 }
+
+# Compound surnames (Mäkijärvi, Koskenniemi, Sääksijärvi …) widen the 70 plain ones above,
+# so that a million contacts do not share a few thousand names.
+# fmt: off
+SURNAME_HEADS = [
+    "Mäki", "Mäen", "Järvi", "Järven", "Koski", "Kosken", "Lahden", "Vuoren", "Niemen", "Salo",
+    "Kallio", "Rinta", "Kivi", "Haapa", "Koivu", "Pihlaja", "Kuusi", "Lehto", "Ranta", "Suo",
+    "Ylä", "Ala", "Väli", "Hieta", "Sääksi", "Kärki", "Törmä", "Honka", "Lampi", "Leppä",
+    "Pöyry", "Hänni", "Kylä", "Perä", "Ojan", "Sarvi",
+]
+SURNAME_TAILS = [
+    "mäki", "järvi", "koski", "lahti", "vuori", "niemi", "salo", "aho", "harju", "oja", "ranta",
+    "saari", "kangas", "pelto", "pää", "kylä", "lehto", "rinne", "korpi", "vaara", "kumpu",
+    "nummi", "mäkelä", "pohja",
+]
+# fmt: on

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +113,55 @@ class MeetingForm(AccessibleFormMixin, forms.Form):
         return list(field.queryset.filter(pk__in=ids))
 
 
+MAX_DATABASE_ID = 2**63 - 1
+
+
+class PreloadedModelChoiceField(forms.ModelChoiceField):
+    """A row's choice of one object, found among the objects its RowFormSet fetched for all
+    rows in one query (a plain ModelChoiceField, one query, anywhere else)."""
+
+    preloaded: dict | None = None
+
+    def to_python(self, value):
+        if self.preloaded is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        try:
+            return self.preloaded[self.queryset.model._meta.pk.to_python(value)]
+        except (KeyError, TypeError, ValidationError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows whose PreloadedModelChoiceFields cost one query per field for the whole formset:
+    ten follow-ups of a meeting look up their assignees at once."""
+
+    def full_clean(self):
+        if self.is_bound and self.forms:
+            self._preload()
+        super().full_clean()
+
+    def _preload(self) -> None:
+        for name, field in self.forms[0].fields.items():
+            if not isinstance(field, PreloadedModelChoiceField):
+                continue
+            keys = set()
+            for form in self.forms:
+                try:
+                    key = field.queryset.model._meta.pk.to_python(form[name].data)
+                except ValidationError:
+                    continue  # reported by the row
+                if isinstance(key, int) and 0 < key <= MAX_DATABASE_ID:
+                    keys.add(key)
+            found = {obj.pk: obj for obj in field.queryset.filter(pk__in=keys)} if keys else {}
+            for form in self.forms:
+                form.fields[name].preloaded = found
+
+
 class RowForm(AccessibleFormMixin, forms.Form):
     """A formset row that counts as empty (and is ignored) unless its key field is filled."""
 
@@ -127,7 +177,7 @@ class NewContactForm(RowForm):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    organisation = forms.ModelChoiceField(
+    organisation = PreloadedModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.only("id", "name"),
         required=False,
@@ -139,7 +189,7 @@ class FollowUpRowForm(RowForm):
     key_fields = ("description",)
 
     description = forms.CharField(label=_("What needs doing"), max_length=2000)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none())
+    assignee = PreloadedModelChoiceField(label=_("Assignee"), queryset=User.objects.none())
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
@@ -147,8 +197,8 @@ class FollowUpRowForm(RowForm):
         self.fields["assignee"].queryset = active_users()
 
 
-NewContactFormSet = forms.formset_factory(NewContactForm, extra=0, max_num=50)
-FollowUpFormSet = forms.formset_factory(FollowUpRowForm, extra=0, max_num=50)
+NewContactFormSet = forms.formset_factory(NewContactForm, formset=RowFormSet, extra=0, max_num=50)
+FollowUpFormSet = forms.formset_factory(FollowUpRowForm, formset=RowFormSet, extra=0, max_num=50)
 
 
 def default_due_date() -> datetime.date:

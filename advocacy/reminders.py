@@ -123,6 +123,18 @@ class Preferences:
         found = NotificationPreference.objects.filter(user__in=[u.pk for u in users])
         self._by_user = {p.user_id: p for p in found}
 
+    @classmethod
+    def held_by(cls, users: Iterable[User]) -> Preferences:
+        """The preferences of users read with select_related("notification_preference")."""
+        preferences = cls.__new__(cls)
+        preferences._by_user = {}
+        for user in users:
+            try:
+                preferences._by_user[user.pk] = user.notification_preference
+            except NotificationPreference.DoesNotExist:
+                pass  # the defaults
+        return preferences
+
     def of(self, user: User) -> NotificationPreference:
         return self._by_user.get(user.pk) or NotificationPreference(user=user)
 
@@ -151,21 +163,7 @@ def _apply(
     due). Rows being sent, sent or failed are left alone. Returns how many rows were created or
     changed.
     """
-    plans = list(plans)
-    preferences = Preferences({p.recipient for p in plans})
-    wanted: dict[tuple, Reminder] = {}
-    for plan in plans:
-        for channel in preferences.channels(plan.recipient, plan.kind):
-            row = Reminder(
-                kind=plan.kind,
-                recipient=plan.recipient,
-                channel=channel,
-                due_at=plan.due_at,
-                follow_up=plan.follow_up,
-                contact=plan.contact,
-                key=plan.key,
-            )
-            wanted[_row_identity(row)] = row
+    wanted = _rows(plans)
 
     # Pending rows (to keep, move or cancel) and any row of a wanted occasion (not to plan it
     # twice); the lock keeps the sweep from claiming a row while we change it.
@@ -207,6 +205,28 @@ def _apply(
     return changed + len(missing)
 
 
+def _rows(plans: Iterable[Plan], preferences: Preferences | None = None) -> dict[tuple, Reminder]:
+    """The unsaved rows the plans want (one per wanted channel), by identity."""
+    plans = list(plans)
+    if not plans:
+        return {}
+    preferences = preferences or Preferences({p.recipient for p in plans})
+    wanted: dict[tuple, Reminder] = {}
+    for plan in plans:
+        for channel in preferences.channels(plan.recipient, plan.kind):
+            row = Reminder(
+                kind=plan.kind,
+                recipient=plan.recipient,
+                channel=channel,
+                due_at=plan.due_at,
+                follow_up=plan.follow_up,
+                contact=plan.contact,
+                key=plan.key,
+            )
+            wanted[_row_identity(row)] = row
+    return wanted
+
+
 def _row_identity(row: Reminder) -> tuple:
     return _identity(
         row.kind, row.recipient_id, row.channel, row.follow_up_id, row.contact_id, row.key
@@ -220,14 +240,20 @@ def active_coordinators() -> QuerySet[User]:
     return User.objects.filter(role=Role.COORDINATOR, is_active=True)
 
 
-def follow_up_plans(follow_up: FollowUp, *, now: datetime.datetime) -> list[Plan]:
+def follow_up_plans(
+    follow_up: FollowUp,
+    *,
+    now: datetime.datetime,
+    coordinators: Iterable[User] | None = None,
+) -> list[Plan]:
     """The reminders an open follow-up should have from `now` on.
 
     To the assignee: REMINDER_LEAD_DAYS days before the due date (default the day before and
     the due day) and once when it is overdue; to the coordinators (but not the assignee) when it
     has been overdue for REMINDER_ESCALATION_AFTER_DAYS. Each key carries the due date, so a
     re-dated follow-up is reminded of again. Times already past are not planned: a reminder
-    that comes after its occasion is noise.
+    that comes after its occasion is noise. `coordinators`: the active coordinators, when the
+    caller has read them already (planning many follow-ups at once).
     """
     if follow_up.status != FollowUpStatus.OPEN:
         return []
@@ -266,7 +292,8 @@ def follow_up_plans(follow_up: FollowUp, *, now: datetime.datetime) -> list[Plan
             due_at=escalate_at,
             follow_up=follow_up,
         )
-        for coordinator in active_coordinators().exclude(pk=follow_up.assignee_id)
+        for coordinator in (active_coordinators() if coordinators is None else coordinators)
+        if coordinator.pk != follow_up.assignee_id
     )
     return [plan for plan in plans if plan.due_at > now]
 
@@ -283,6 +310,38 @@ def plan_follow_up_reminders(follow_up: FollowUp, *, now: datetime.datetime | No
         now=now,
         replace_due=True,
     )
+
+
+def plan_new_follow_ups_reminders(
+    follow_ups: Iterable[FollowUp], *, now: datetime.datetime | None = None
+) -> int:
+    """The reminders of follow-ups created in this transaction, all in one go.
+
+    The same rows as `plan_follow_up_reminders` for each, in two queries: the coordinators and
+    every recipient's preferences in one, the rows in one insert. Follow-ups this new have no
+    rows yet, so there is nothing to look up, move or cancel. Returns how many rows were created.
+    """
+    follow_ups = list(follow_ups)
+    if not follow_ups:
+        return 0
+    now = now or timezone.now()
+    recipients = list(
+        User.objects.filter(
+            Q(pk__in=active_coordinators().values("pk"))
+            | Q(pk__in={f.assignee_id for f in follow_ups})
+        ).select_related("notification_preference")
+    )
+    coordinators = [u for u in recipients if u.role == Role.COORDINATOR and u.is_active]
+    plans = [
+        plan
+        for follow_up in follow_ups
+        for plan in follow_up_plans(follow_up, now=now, coordinators=coordinators)
+    ]
+    rows = list(_rows(plans, Preferences.held_by(recipients)).values())
+    # A sweep cannot see these follow-ups before we commit; the unique plan constraint would
+    # still keep one row of each if it did.
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def cancel_pending(reminders: QuerySet[Reminder]) -> int:

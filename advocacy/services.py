@@ -6,6 +6,7 @@ records the acting user in the history context, and leaves side effects for afte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,68 +86,86 @@ def log_meeting(
     topics: Iterable[Topic] = (),
     goals: Iterable[Goal] = (),
     follow_ups: Sequence[NewFollowUp] = (),
+    hold_links: bool = False,
 ) -> Meeting:
     """Log a whole meeting in one go: the meeting, its participants (existing or new contacts),
     topics and goals, and its follow-ups. All or nothing.
 
     The contacts' organisations are linked too, and each contact's `last_interaction_at` is kept
     true. A goal's topic is linked with the goal.
+
+    The most frequent write of the product, so its queries do not grow with the number of
+    participants (new or known), links or follow-ups: one insert per kind of row.
+
+    `hold_links`: the meeting returned holds the rows it was linked with, as
+    `Meeting.objects.for_detail()` would prefetch them, so that showing it at once (the API's
+    response) reads nothing again. Its relations then do not see later changes, as with any
+    prefetched rows.
     """
     if not rules.can_log_meetings(author):
         raise PermissionDenied(_("You may not log meetings."))
     contacts = list(contacts)
     _refuse_anonymised(contacts)
+    meeting = Meeting(
+        author=author,
+        municipality_id=author.municipality_id,
+        title=title.strip(),
+        occurred_at=occurred_at or timezone.now(),
+        kind=kind,
+        place=place,
+        notes=notes,
+        outcomes=outcomes,
+        visibility=visibility,
+    )
+    # The fields' own validation (choices, a title) covers each CHECK constraint of a new
+    # meeting; validating the constraints again would cost three queries each, and the database
+    # enforces them anyway.
+    meeting.full_clean(exclude=["author", "municipality"], validate_constraints=False)
     with _history(author, "log_meeting"):
-        meeting = Meeting(
-            author=author,
-            municipality_id=author.municipality_id,
-            title=title.strip(),
-            occurred_at=occurred_at or timezone.now(),
-            kind=kind,
-            place=place,
-            notes=notes,
-            outcomes=outcomes,
-            visibility=visibility,
-        )
-        meeting.full_clean(exclude=["author", "municipality"])
         meeting.save()
 
         participants = {c.pk: c for c in contacts}
-        for spec in new_contacts:
-            contact = crm_services.create_contact(
-                by=author,
-                last_name=spec.last_name,
-                first_name=spec.first_name,
-                title=spec.title,
-                organisation=spec.organisation,
-                email=spec.email,
-                phone=spec.phone,
-            )
-            participants[contact.pk] = contact
-        _link_contacts(meeting, participants.values())
+        met_first = crm_services.create_contacts(
+            by=author,
+            contacts=[
+                {field.name: getattr(spec, field.name) for field in dataclasses.fields(spec)}
+                for spec in new_contacts
+            ],
+        )
+        participants.update((contact.pk, contact) for contact in met_first)
+        new_follow_ups = _new_follow_ups(by=author, specs=follow_ups, meeting=meeting)
+        MeetingContact.objects.bulk_create(
+            [MeetingContact(meeting=meeting, contact=c) for c in participants.values()]
+        )
 
         goals = list(goals)
-        meeting.topics.set({t.pk for t in topics} | {g.topic_id for g in goals})
-        meeting.goals.set(goals)
-        meeting.our_participants.set({u.pk for u in our_participants} | {author.pk})
-        meeting.organisations.set(
-            {o.pk for o in organisations}
-            | {c.organisation_id for c in participants.values() if c.organisation_id}
+        topics = {t.pk: t for t in topics}
+        users = {u.pk: u for u in our_participants} | {author.pk: author}
+        organisations = {o.pk: o for o in organisations}
+        # A new meeting has no links yet: add() is one insert per relation (set() reads first).
+        meeting.topics.add(*(topics.keys() | {g.topic_id for g in goals}))
+        meeting.goals.add(*goals)
+        meeting.our_participants.add(*users)
+        meeting.organisations.add(
+            *(organisations.keys() | {c.organisation_id for c in participants.values()} - {None})
         )
-        for number, spec in enumerate(follow_ups, start=1):
-            try:
-                _create_follow_up(by=author, meeting=meeting, spec=spec)
-            except ValidationError as error:
-                # Say which follow-up is wrong; the whole meeting is rolled back.
-                raise ValidationError(
-                    {
-                        "follow_ups": [
-                            _("Follow-up %(number)s: %(message)s")
-                            % {"number": number, "message": message}
-                            for message in error.messages
-                        ]
-                    }
-                ) from error
+
+        FollowUp.objects.bulk_create(new_follow_ups)
+        reminders.plan_new_follow_ups_reminders(new_follow_ups)
+
+        # Last: these UPDATEs lock the participants' rows until the commit, and meetings logged
+        # at the same time with the same people wait for each other here.
+        _met(meeting, list(participants))
+    if hold_links:
+        _hold_links(
+            meeting,
+            contacts=participants.values(),
+            users=users.values(),
+            organisations=organisations,
+            topics=topics,
+            goals=goals,
+            follow_ups=new_follow_ups,
+        )
     return meeting
 
 
@@ -157,20 +176,112 @@ def _refuse_anonymised(contacts: Iterable[Contact]) -> None:
         )
 
 
-def _link_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> None:
-    MeetingContact.objects.bulk_create(
-        [MeetingContact(meeting=meeting, contact=c) for c in contacts], ignore_conflicts=True
-    )
-    _met(meeting)
+def _new_follow_ups(*, by: User, specs: Sequence[NewFollowUp], meeting: Meeting) -> list[FollowUp]:
+    """The new meeting's follow-ups, validated and not yet saved (no query)."""
+    follow_ups = []
+    for number, spec in enumerate(specs, start=1):
+        try:
+            follow_up = _follow_up(by=by, spec=spec, meeting=meeting)
+            # The fields' own validation (choices, a description) covers the CHECK constraints
+            # of an open follow-up of a meeting, and the rows it refers to are in hand.
+            follow_up.full_clean(
+                exclude=["meeting", "goal", "assignee", "created_by"], validate_constraints=False
+            )
+            follow_ups.append(follow_up)
+        except ValidationError as error:
+            # Say which follow-up is wrong; the whole meeting is rolled back.
+            raise ValidationError(
+                {
+                    "follow_ups": [
+                        _("Follow-up %(number)s: %(message)s")
+                        % {"number": number, "message": message}
+                        for message in error.messages
+                    ]
+                }
+            ) from error
+    return follow_ups
 
 
-def _met(meeting: Meeting) -> None:
-    """The meeting's contacts were met: their "last met" moves, the stale clock restarts."""
-    contact_ids = meeting.contact_links.values("contact_id")
-    refresh_last_interaction(contact_ids)
+def _met(meeting: Meeting, contact_ids: list[int]) -> None:
+    """The meeting's contacts were met: their "last met" moves, the stale clock restarts.
+
+    A new meeting can only move `last_interaction_at` forward, so one UPDATE of the contacts it
+    moves does it, with no look at their other meetings (`refresh_last_interaction`).
+    """
+    if not contact_ids:
+        return
+    occurred_at = Value(meeting.occurred_at, output_field=DateTimeField())
+    Contact.objects.filter(
+        Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=occurred_at),
+        pk__in=contact_ids,
+    ).update(last_interaction_at=occurred_at)
     # Pending "not met lately" alerts are void; the periodic planning brings back any that
     # still hold (an old meeting logged late).
     reminders.cancel_stale_contact_alerts(contact_ids)
+
+
+def _hold_links(
+    meeting: Meeting,
+    *,
+    contacts: Iterable[Contact],
+    users: Iterable[User],
+    organisations: dict[int, Organisation],
+    topics: dict[int, Topic],
+    goals: list[Goal],
+    follow_ups: list[FollowUp],
+) -> None:
+    """Give the new meeting the rows it was just linked with, as prefetched relations in
+    `for_detail()`'s order, so that showing it reads nothing again.
+
+    A relation whose rows are not all in hand (a contact's organisation or a goal's topic that
+    was not fetched with it) is left out; reading it then costs its one query.
+    """
+    contacts = list(contacts)
+    held = {
+        "contacts": contacts,
+        "our_participants": list(users),
+        "goals": goals,
+        "follow_ups": follow_ups,
+    }
+    for contact in contacts:
+        if contact.organisation_id and contact.organisation_id not in organisations:
+            if not Contact.organisation.is_cached(contact):
+                break
+            organisations[contact.organisation_id] = contact.organisation
+    else:
+        held["organisations"] = list(organisations.values())
+    for goal in goals:
+        if goal.topic_id not in topics:
+            if not Goal.topic.is_cached(goal):
+                break
+            topics[goal.topic_id] = goal.topic
+    else:
+        held["topics"] = list(topics.values())
+    orderings = {
+        "contacts": ("last_name", "first_name", "id"),
+        "follow_ups": ("due_date", "id"),
+    }
+    meeting._prefetched_objects_cache = {}
+    for name, rows in held.items():
+        # What prefetch_related() leaves: the relation's queryset with its rows in it.
+        queryset = getattr(meeting, name).get_queryset()
+        queryset._result_cache = _in_order(rows, orderings.get(name, queryset.model._meta.ordering))
+        queryset._prefetch_done = True
+        meeting._prefetched_objects_cache[name] = queryset
+
+
+def _in_order(rows: list, ordering: Sequence[str]) -> list:
+    """`rows` sorted as PostgreSQL sorts them by `ordering` (field names, "-" for descending,
+    NULLs last when ascending and first when descending). Text compares by code point, as the
+    C collation does."""
+    rows = list(rows)
+    for term in reversed(ordering):
+        name = term.lstrip("-")
+        rows.sort(
+            key=lambda row: (getattr(row, name) is None, getattr(row, name)),
+            reverse=term.startswith("-"),
+        )
+    return rows
 
 
 def refresh_last_interaction(contact_ids) -> int:
@@ -285,11 +396,12 @@ def delete_meeting(*, meeting: Meeting, by: User) -> None:
 # --- Follow-ups ------------------------------------------------------------------------------
 
 
-def _create_follow_up(
+def _follow_up(
     *, by: User, spec: NewFollowUp, meeting: Meeting | None = None, goal: Goal | None = None
 ) -> FollowUp:
+    """A new follow-up, not yet validated nor saved."""
     _require_active_assignee(spec.assignee)
-    follow_up = FollowUp(
+    return FollowUp(
         meeting=meeting,
         goal=goal,
         description=spec.description.strip(),
@@ -297,6 +409,12 @@ def _create_follow_up(
         due_date=spec.due_date,
         created_by=by,
     )
+
+
+def _create_follow_up(
+    *, by: User, spec: NewFollowUp, meeting: Meeting | None = None, goal: Goal | None = None
+) -> FollowUp:
+    follow_up = _follow_up(by=by, spec=spec, meeting=meeting, goal=goal)
     follow_up.full_clean()
     follow_up.save()
     reminders.plan_follow_up_reminders(follow_up)

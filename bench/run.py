@@ -268,8 +268,22 @@ def main() -> None:
     json_path = Path(args.json or ROOT / "bench" / f"results-{args.tier}.json")
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.markdown).write_text(markdown(report))
+    kept = kept_section(Path(args.markdown), "## Data tiers")
+    Path(args.markdown).write_text(markdown(report) + (f"\n{kept}" if kept else ""))
     print(markdown(report))
+
+
+def kept_section(path: Path, heading: str) -> str:
+    """The section under `heading` of the Markdown file, to its next "## " heading: written by
+    hand (the build times of the seed tiers), it outlives the benchmark's rewrite."""
+    if not path.exists():
+        return ""
+    lines = path.read_text().splitlines(keepends=True)
+    if heading + "\n" not in lines:
+        return ""
+    start = lines.index(heading + "\n")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "".join(lines[start:end]).rstrip() + "\n"
 
 
 def run_reminders(count: int) -> dict:

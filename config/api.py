@@ -225,8 +225,12 @@ class ServiceWritesMixin:
             values.pop("version", None)  # PUT and PATCH read it in get_precondition()
         return values
 
-    def respond(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=instance.pk)
+    def respond(
+        self, instance, status_code: int = status.HTTP_200_OK, *, reread: bool = True
+    ) -> Response:
+        """The saved row as the output serializer shows it. `reread=False` when the service
+        returned it with everything the serializer reads in hand (and the caller may see it)."""
+        fresh = self.get_queryset().get(pk=instance.pk) if reread else instance
         headers = {"ETag": etag(fresh)} if hasattr(fresh, "version") else None
         return Response(self.get_serializer(fresh).data, status=status_code, headers=headers)
 
@@ -310,6 +314,75 @@ class PrimaryKeysField(serializers.ListField):
 
     def to_representation(self, data):
         return [obj.pk for obj in data.all()] if hasattr(data, "all") else list(data)
+
+
+class PreloadedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """One id per item of a nested list, with the rows of the whole list fetched in one query.
+
+    Under a `PreloadingListSerializer` the list fetches, before validating its items, the rows
+    that the ids of all items name; each item then finds its row in hand. The messages are
+    PrimaryKeyRelatedField's own (a wrong type, an unknown id). Anywhere else it is a plain
+    PrimaryKeyRelatedField (one query).
+    """
+
+    preloaded: dict[Any, Any] | None = None
+
+    def _lookup_value(self, data):
+        # What `queryset.get(pk=data)` would look for: the primary key field's own conversion.
+        if isinstance(data, bool):
+            raise TypeError(data)
+        return self.get_queryset().model._meta.pk.get_prep_value(data)
+
+    def preload(self, values) -> None:
+        keys = set()
+        for value in values:
+            try:
+                key = self._lookup_value(value)
+            except (TypeError, ValueError):
+                continue  # reported by to_internal_value, item by item
+            if not isinstance(key, int) or 0 < key <= MAX_DATABASE_ID:
+                keys.add(key)
+        found = self.get_queryset().filter(pk__in=keys) if keys else ()
+        self.preloaded = {obj.pk: obj for obj in found}
+
+    def to_internal_value(self, data):
+        if self.preloaded is None:
+            return super().to_internal_value(data)
+        try:
+            key = self._lookup_value(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            return self.preloaded[key]
+        except (KeyError, TypeError):
+            self.fail("does_not_exist", pk_value=data)
+
+
+class PreloadingListSerializer(serializers.ListSerializer):
+    """A nested list (`many=True`) whose `PreloadedPrimaryKeyField`s cost one query per field
+    for the whole list, not one per item: a meeting's ten follow-ups look up their assignees
+    at once. Set it as the item serializer's `Meta.list_serializer_class`."""
+
+    def to_internal_value(self, data):
+        fields = [
+            (name, field)
+            for name, field in self.child.fields.items()
+            if isinstance(field, PreloadedPrimaryKeyField) and not field.read_only
+        ]
+        if (
+            not isinstance(data, list)
+            or not fields
+            or (self.max_length is not None and len(data) > self.max_length)
+        ):
+            return super().to_internal_value(data)  # refuses what is not a list of items
+        items = [item for item in data if isinstance(item, Mapping)]
+        for name, field in fields:
+            field.preload(item[name] for item in items if item.get(name) is not None)
+        try:
+            return super().to_internal_value(data)
+        finally:
+            for _name, field in fields:
+                field.preloaded = None
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):

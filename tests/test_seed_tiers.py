@@ -1,5 +1,6 @@
-"""`seed_demo --tier` and `--due-reminders` (issue 8). The tiers themselves are seeded by
-`make bench`, not here: the suite stays fast."""
+"""`seed_demo --tier`, `--bulk`, `--reminders` and `--due-reminders` (issue 8). The tiers
+themselves are seeded by `make bench`, not here: the suite stays fast; a tier-like bulk load of a
+few hundred rows goes through the same code."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from advocacy.management.commands.seed_demo import TIERS
-from advocacy.models import Channel, Reminder, ReminderState
+from advocacy.models import Channel, Meeting, MeetingContact, Reminder, ReminderState
+from crm.models import Contact
+from tests.test_seed_demo import fingerprint
+
+BULK = {"contacts": 80, "meetings": 300, "reminders": 120, "due_reminders": 10, "bulk": True}
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -22,6 +28,7 @@ def test_the_tiers_have_the_sizes_of_the_issue():
         "contacts": 1_000_000,
         "organisations": 100_000,
         "meetings": 5_000_000,
+        "reminders": 1_000_000,
         "due_reminders": 50_000,
     }
 
@@ -37,3 +44,65 @@ def test_due_reminders_are_pending_and_due_now():
         (ReminderState.PENDING, Channel.EMAIL)
     }
     assert not due_now.filter(due_at__gt=timezone.now()).exists()
+
+
+def catalog() -> dict[str, list[tuple]]:
+    """The schema's indexes, constraints and triggers (with their enabled state)."""
+    queries = {
+        "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema() ORDER BY 1, 2",
+        "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid),"
+        " convalidated, condeferrable, condeferred FROM pg_constraint"
+        " WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2",
+        "triggers": "SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger"
+        " WHERE NOT tgisinternal ORDER BY 1, 2",
+    }
+    with connection.cursor() as cursor:
+        result = {}
+        for name, query in queries.items():
+            cursor.execute(query)
+            result[name] = cursor.fetchall()
+    return result
+
+
+def bulk_seed_and_roll_back(**options) -> tuple[str, dict[str, int]]:
+    with transaction.atomic():
+        call_command("seed_demo", stdout=StringIO(), today="2026-03-10", **{**BULK, **options})
+        result = fingerprint()
+        transaction.set_rollback(True)
+    return result
+
+
+def test_a_bulk_load_is_deterministic():
+    first = bulk_seed_and_roll_back(seed=5)
+    second = bulk_seed_and_roll_back(seed=5)
+    other = bulk_seed_and_roll_back(seed=6)
+
+    assert first == second
+    assert first[1]["Contact"] == BULK["contacts"] and first[1]["Meeting"] == BULK["meetings"]
+    assert other[0] != first[0]
+
+
+def test_a_bulk_load_puts_back_every_index_constraint_and_trigger_it_took_off():
+    with connection.cursor() as cursor:
+        # As a later migration might: an index the seeder has never heard of.
+        cursor.execute("CREATE INDEX test_meeting_place ON advocacy_meeting (place)")
+    before = catalog()
+    assert any(name == "test_meeting_place" for _t, name, _d in before["indexes"])
+
+    output = StringIO()
+    call_command("seed_demo", stdout=output, verbosity=2, **BULK)
+
+    assert "indexes and" in output.getvalue()  # the window was opened, and closed:
+    assert catalog() == before
+    # Rows loaded in bulk keep their links and have no history events.
+    assert MeetingContact.objects.count() >= Meeting.objects.count() == BULK["meetings"]
+    assert Contact.objects.count() == BULK["contacts"]
+    assert not Meeting.pgh_event_model.objects.exists()
+
+
+def test_the_reminders_total_is_near_the_one_asked_for():
+    call_command("seed_demo", stdout=StringIO(), **{**BULK, "meetings": 3000, "reminders": 800})
+
+    assert 600 <= Reminder.objects.count() <= 1000
+    assert Reminder.objects.filter(key__startswith="due-now-").count() == BULK["due_reminders"]

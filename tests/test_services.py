@@ -127,6 +127,84 @@ def test_logging_a_meeting_writes_meeting_participants_topics_goals_and_follow_u
     )
 
 
+@pytest.mark.parametrize(("participants", "follow_ups"), [(1, 1), (5, 3), (20, 10)])
+def test_logging_a_meeting_runs_the_same_queries_for_any_number_of_participants_and_follow_ups(
+    participants, follow_ups, trustee, other_trustee, coordinator, django_assert_num_queries, now
+):
+    contacts = ContactFactory.create_batch(participants)
+    specs = [
+        NewFollowUp(description=f"Jatkotoimi {n}", assignee=other_trustee, due_date=next_week())
+        for n in range(follow_ups)
+    ]
+
+    # The transaction (a savepoint in a test) | insert the meeting, its participants, its user
+    # participants, its organisations | insert the follow-ups; read the coordinators and every
+    # recipient's notification preferences; insert the reminders | update the contacts' "last
+    # met"; cancel their "not met lately" alerts | end of the transaction.
+    with django_assert_num_queries(1 + 4 + 3 + 2 + 1):
+        meeting = meet(trustee, *contacts, follow_ups=specs)
+
+    assert meeting.contact_links.count() == participants
+    assert meeting.follow_ups.count() == follow_ups
+    first = meeting.follow_ups.first()
+    assert first.reminders.exists()
+    assert Reminder.objects.filter(follow_up__meeting=meeting).count() == (
+        first.reminders.count() * follow_ups
+    )
+
+
+def test_people_met_for_the_first_time_are_created_with_their_history_at_once(
+    trustee, django_assert_num_queries
+):
+    agency = OrganisationFactory()
+    people = [NewContact(last_name=f"Uusi {n}", organisation=agency) for n in range(3)]
+
+    # As above without follow-ups, and one insert of the new contacts.
+    with django_assert_num_queries(1 + 4 + 1 + 2 + 1):
+        meeting = services.log_meeting(author=trustee, title="Tapaaminen", new_contacts=people)
+
+    created = Contact.objects.filter(last_name__startswith="Uusi")
+    assert set(meeting.contacts.all()) == set(created)
+    assert {(c.organisation, c.created_by, c.last_interaction_at) for c in created} == {
+        (agency, trustee, meeting.occurred_at)
+    }
+    events = ContactEvent.objects.filter(pgh_obj_id__in=created.values("pk"))
+    assert [e.pgh_context.metadata for e in events] == [
+        {"user": trustee.pk, "action": "log_meeting"}
+    ] * 3
+
+
+def test_a_meeting_logged_to_be_shown_holds_what_the_database_holds(
+    trustee, other_trustee, staff, django_assert_num_queries
+):
+    """hold_links: the meeting comes back with its links as for_detail() reads them."""
+    ministry = OrganisationFactory()
+    goal = GoalFactory()
+    meeting = services.log_meeting(
+        author=trustee,
+        title="Tapaaminen",
+        contacts=[ContactFactory(organisation=ministry), ContactFactory(organisation=None)],
+        new_contacts=[NewContact(last_name="Uusi", organisation=OrganisationFactory())],
+        our_participants=[staff, other_trustee],
+        organisations=[ministry, OrganisationFactory()],
+        topics=[TopicFactory(), TopicFactory()],
+        goals=[goal, GoalFactory(topic=goal.topic)],
+        follow_ups=[
+            NewFollowUp(description="Yksi", assignee=staff, due_date=next_week()),
+            NewFollowUp(description="Kaksi", assignee=trustee, due_date=datetime.date(2026, 3, 12)),
+        ],
+        hold_links=True,
+    )
+    relations = ["contacts", "our_participants", "organisations", "topics", "goals", "follow_ups"]
+
+    with django_assert_num_queries(0):
+        held = {name: list(getattr(meeting, name).all()) for name in relations}
+
+    stored = Meeting.objects.for_detail().get(pk=meeting.pk)
+    assert held == {name: list(getattr(stored, name).all()) for name in relations}
+    assert all(held.values())
+
+
 def test_author_is_one_of_our_participants_even_when_not_listed(trustee):
     meeting = meet(trustee, ContactFactory())
 

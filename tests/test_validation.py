@@ -161,6 +161,20 @@ def test_creating_a_contact_with_invalid_email_saves_nothing(trustee):
     assert not Contact.objects.exists()
 
 
+def test_creating_contacts_at_once_validates_each_and_saves_nothing_when_one_is_invalid(trustee):
+    with pytest.raises(ValidationError) as caught:
+        crm_services.create_contacts(
+            by=trustee,
+            contacts=[
+                {"last_name": "Virtanen", "email": "matti@example.fi"},
+                {"last_name": "Korhonen", "phone": "ei numero"},
+            ],
+        )
+
+    assert list(caught.value.message_dict) == ["phone"]
+    assert not Contact.objects.exists()
+
+
 # --- Constraint messages reach the user through full_clean -----------------------------------
 
 

@@ -95,6 +95,72 @@ def test_trustee_logs_a_whole_meeting_with_five_participants_and_three_follow_up
         assert contact.last_interaction_at == now
 
 
+def test_the_new_meeting_is_shown_exactly_as_reading_it_again_shows_it(
+    client_for, trustee, staff, other_trustee, now
+):
+    """The response of a logged meeting is built from the rows in hand, not read again: it
+    must not differ from the meeting's detail, the order of every list included. (Names whose
+    order is the same in every collation: the rows in hand are sorted by code point.)"""
+    for user, last_name in ((trustee, "Virta"), (staff, "Hiltunen"), (other_trustee, "Kemppi")):
+        user.last_name = last_name
+        user.save()
+    ministry = OrganisationFactory(name="Valtiovarainministeriö")
+    agency = OrganisationFactory(name="Väylävirasto")
+    contacts = [
+        ContactFactory(first_name="Ulla", last_name="Virtanen", organisation=ministry),
+        ContactFactory(first_name="Aino", last_name="Aalto", organisation=agency),
+        ContactFactory(first_name="Aapo", last_name="Aalto", organisation=None),
+        ContactFactory(first_name="Eero", last_name="Mäkelä", organisation=ministry),
+    ]
+    topics = [
+        TopicFactory(name="Alfa", priority=1),
+        TopicFactory(name="Zeta", priority=3),
+        TopicFactory(name="Beta", priority=3),
+    ]
+    goals = [
+        GoalFactory(title="Ilman päivää", target_date=None, topic=topics[0]),
+        GoalFactory(title="Myöhemmin", target_date=datetime.date(2027, 6, 1), topic=topics[1]),
+        # A goal brings its topic along.
+        GoalFactory(title="Aiemmin", target_date=datetime.date(2026, 6, 1)),
+    ]
+    due = now.date() + datetime.timedelta(days=14)
+    response = client_for(trustee).post(
+        MEETINGS,
+        {
+            "title": "Tapaaminen",
+            "occurred_at": "2026-03-09T14:00:00+02:00",
+            "contacts": [c.pk for c in contacts],
+            "new_contacts": [{"last_name": "Uusi", "organisation": agency.pk}],
+            "our_participants": [other_trustee.pk, staff.pk],
+            "organisations": [OrganisationFactory(name="Kela").pk, agency.pk],
+            "topics": [t.pk for t in topics],
+            "goals": [g.pk for g in goals],
+            "follow_ups": [
+                {"description": "Myöhempi", "assignee": staff.pk, "due_date": str(due)},
+                {"description": "Aiempi", "assignee": trustee.pk, "due_date": str(now.date())},
+                {"description": "Sama päivä", "assignee": trustee.pk, "due_date": str(due)},
+            ],
+        },
+    )
+    assert response.status_code == 201, response.json()
+
+    again = client_for(trustee).get(f"{MEETINGS}{response.json()['id']}/")
+
+    assert response.json() == again.json()
+    assert response["ETag"] == again["ETag"]
+    body = response.json()
+    assert [c["name"] for c in body["contacts"]] == [
+        "Aapo Aalto",
+        "Aino Aalto",
+        "Eero Mäkelä",
+        "Uusi",
+        "Ulla Virtanen",
+    ]
+    assert [t["name"] for t in body["topics"]] == ["Beta", "Zeta", goals[2].topic.name, "Alfa"]
+    assert [g["title"] for g in body["goals"]] == ["Aiemmin", "Myöhemmin", "Ilman päivää"]
+    assert [f["description"] for f in body["follow_ups"]] == ["Aiempi", "Myöhempi", "Sama päivä"]
+
+
 def test_a_bad_follow_up_leaves_nothing_behind(client_for, trustee, now):
     """The third follow-up's assignee has left; the service refuses it after the meeting, the
     new contact and two follow-ups were written — and all of it is rolled back."""

@@ -216,3 +216,103 @@ def test_municipalities_list_and_detail(client_for, trustee, django_assert_num_q
 def test_me_needs_no_query(client_for, trustee, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert client_for(trustee).get("/api/v1/users/me/").json()["id"] == trustee.pk
+
+
+# --- Logging a meeting (the most frequent write) ---------------------------------------------
+
+
+def a_meeting_to_log(viewer, *, participants: int, follow_ups: int, links: int = 0) -> dict:
+    """The body of POST /api/v1/meetings/: `participants` contacts (each of an organisation),
+    `follow_ups` follow-ups for the viewer and a colleague, and `links` each of our
+    participants, organisations, topics and goals."""
+    colleague = UserFactory(trustee=True, municipality=viewer.municipality)
+    return {
+        "title": "Tapaaminen ministeriössä",
+        "contacts": [
+            ContactFactory(organisation=OrganisationFactory()).pk for _ in range(participants)
+        ],
+        "our_participants": [UserFactory(trustee=True).pk for _ in range(links)],
+        "organisations": [OrganisationFactory().pk for _ in range(links)],
+        "topics": [TopicFactory().pk for _ in range(links)],
+        "goals": [GoalFactory().pk for _ in range(links)],
+        "follow_ups": [
+            {
+                "description": f"Jatkotoimi {n}",
+                "assignee": (viewer, colleague)[n % 2].pk,
+                "due_date": f"2026-04-{n % 28 + 1:02d}",
+            }
+            for n in range(follow_ups)
+        ],
+    }
+
+
+# The ids in the body, one query per kind: contacts (with their organisations), assignees |
+# the service's transaction (a savepoint in a test) | insert the meeting, its participants, its
+# user participants, its organisations | insert the follow-ups; read the coordinators and
+# every recipient's notification preferences; insert the reminders | update the contacts'
+# "last met"; cancel their "not met lately" alerts | end of the transaction. The response is
+# built from the rows in hand.
+LOG_MEETING_QUERIES = 2 + 1 + 4 + 3 + 2 + 1
+# Without follow-ups: no assignees to read, nothing to insert or plan for them.
+LOG_MEETING_QUERIES_WITHOUT_FOLLOW_UPS = LOG_MEETING_QUERIES - 4
+# With topics, goals, our participants and organisations given: read each kind of id
+# (4 queries) and insert the meeting's topics and goals (2).
+LOG_MEETING_QUERIES_WITH_ALL_LINKS = LOG_MEETING_QUERIES + 4 + 2
+
+
+@pytest.mark.parametrize(("participants", "follow_ups"), [(1, 1), (5, 3), (20, 10)])
+def test_logging_a_meeting_runs_the_same_queries_for_any_number_of_participants_and_follow_ups(
+    participants, follow_ups, client_for, trustee, coordinator, django_assert_num_queries, now
+):
+    body = a_meeting_to_log(trustee, participants=participants, follow_ups=follow_ups)
+
+    with django_assert_num_queries(LOG_MEETING_QUERIES):
+        response = client_for(trustee).post("/api/v1/meetings/", body)
+
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["contacts"]) == participants
+    assert len(response.json()["follow_ups"]) == follow_ups
+
+
+@pytest.mark.parametrize("participants", [1, 5])
+def test_logging_a_meeting_without_follow_ups_runs_fewer_queries(
+    participants, client_for, trustee, django_assert_num_queries, now
+):
+    body = a_meeting_to_log(trustee, participants=participants, follow_ups=0)
+
+    with django_assert_num_queries(LOG_MEETING_QUERIES_WITHOUT_FOLLOW_UPS):
+        response = client_for(trustee).post("/api/v1/meetings/", body)
+
+    assert response.status_code == 201, response.json()
+
+
+@pytest.mark.parametrize("links", [1, 3])
+def test_logging_a_meeting_with_every_kind_of_link_runs_a_fixed_number_of_queries(
+    links, client_for, trustee, django_assert_num_queries, now
+):
+    body = a_meeting_to_log(trustee, participants=links, follow_ups=links, links=links)
+
+    with django_assert_num_queries(LOG_MEETING_QUERIES_WITH_ALL_LINKS):
+        response = client_for(trustee).post("/api/v1/meetings/", body)
+
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["goals"]) == links
+
+
+@pytest.mark.parametrize("new_contacts", [1, 4])
+def test_logging_a_meeting_with_people_met_for_the_first_time_runs_a_fixed_number_of_queries(
+    new_contacts, client_for, trustee, django_assert_num_queries, now
+):
+    body = a_meeting_to_log(trustee, participants=1, follow_ups=0)
+    organisation = OrganisationFactory()
+    body["new_contacts"] = [
+        {"last_name": f"Uusi {n}", "organisation": organisation.pk, "phone": "040 1234567"}
+        for n in range(new_contacts)
+    ]
+
+    # Their organisations, read with one query; inserted with one.
+    with django_assert_num_queries(LOG_MEETING_QUERIES_WITHOUT_FOLLOW_UPS + 2):
+        response = client_for(trustee).post("/api/v1/meetings/", body)
+
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["contacts"]) == 1 + new_contacts

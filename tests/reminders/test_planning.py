@@ -92,6 +92,41 @@ def test_logging_a_meeting_plans_the_reminders_of_its_follow_ups(now, staff):
     assert theirs.reminders.filter(kind=ReminderKind.FOLLOW_UP_DUE).count() == 4
 
 
+def test_a_logged_meetings_follow_ups_get_the_reminders_one_added_alone_gets(
+    now, staff, coordinator, meeting
+):
+    """log_meeting plans the reminders of all its follow-ups at once; the rows are the ones
+    add_follow_up plans for each (channels, escalation to the coordinator but not to herself,
+    times already past left out)."""
+    specs = [
+        NewFollowUp(description="Mine", assignee=staff, due_date=datetime.date(2026, 3, 31)),
+        NewFollowUp(description="Today", assignee=staff, due_date=now.date()),
+        NewFollowUp(description="Hers", assignee=coordinator, due_date=datetime.date(2026, 4, 9)),
+    ]
+    UserFactory(coordinator=True, is_active=False)  # no escalation to a closed account
+    staff.email = ""
+    staff.save()  # no e-mail address: in-app only
+
+    logged = services.log_meeting(author=staff, title="Many at once", follow_ups=specs)
+    alone = [
+        services.add_follow_up(
+            by=staff,
+            meeting=meeting,
+            description=spec.description,
+            assignee=spec.assignee,
+            due_date=spec.due_date,
+        )
+        for spec in specs
+    ]
+
+    planned_at_once = [plan_of(f) for f in logged.follow_ups.order_by("id")]
+    assert planned_at_once == [plan_of(f) for f in alone]
+    assert all(planned_at_once)
+    assert {(r.key, r.state) for r in Reminder.objects.filter(follow_up__meeting=logged)} == {
+        (r.key, r.state) for r in Reminder.objects.filter(follow_up__meeting=meeting)
+    }
+
+
 def test_times_already_past_are_not_planned(now, staff, coordinator, meeting):
     # Created at 10:00 on its due day: 09:00 today and yesterday have gone.
     follow_up = services.add_follow_up(

@@ -165,3 +165,19 @@ def test_follow_up_added_on_the_meeting_page(trustee, signed_in):
     follow_up = meeting.follow_ups.get()
     assert follow_up.description == "Soita"
     assert follow_up.status == FollowUpStatus.OPEN
+
+
+def test_a_follow_up_row_naming_no_active_user_is_an_error_of_that_row(
+    trustee, make_user, signed_in, form_data
+):
+    data, *_ = form_data
+    data["follow_ups-2-assignee"] = str(make_user(is_active=False).pk)
+    data["follow_ups-0-assignee"] = "987654"
+
+    response = signed_in(trustee).post(reverse("advocacy:meeting_new"), data)
+
+    assert response.status_code == 200
+    rows = response.context["follow_ups"].forms
+    assert list(rows[0].errors) == list(rows[2].errors) == ["assignee"]
+    assert rows[0].errors["assignee"] == rows[2].errors["assignee"]
+    assert not Meeting.objects.exists()

@@ -108,3 +108,47 @@ def test_contact_timeline_query_count_does_not_grow_with_meetings(trustee, make_
     assert count_queries(client, url) == expected
     build(trustee, colleague, 6, start=1)
     assert count_queries(client, url) == expected
+
+
+def meeting_form(trustee, colleague, rows: int) -> dict[str, str]:
+    """The meeting form with `rows` known contacts, new contacts and follow-ups."""
+    organisation = Organisation.objects.create(name="Ministeriö")
+    known = [crm_services.create_contact(by=trustee, last_name=f"Tuttu {n}") for n in range(rows)]
+    data = {
+        "occurred_at": "2026-11-20T14:30",
+        "kind": "in_person",
+        "title": "Tapaaminen ministeriössä",
+        "visibility": "joint",
+        "contacts": [str(c.pk) for c in known],
+        "new_contacts-TOTAL_FORMS": str(rows),
+        "new_contacts-INITIAL_FORMS": "0",
+        "follow_ups-TOTAL_FORMS": str(rows),
+        "follow_ups-INITIAL_FORMS": "0",
+    }
+    for n in range(rows):
+        data[f"new_contacts-{n}-last_name"] = f"Uusi {n}"
+        data[f"new_contacts-{n}-organisation"] = str(organisation.pk)
+        data[f"follow_ups-{n}-description"] = f"Jatkotoimi {n}"
+        data[f"follow_ups-{n}-assignee"] = str((trustee, colleague)[n % 2].pk)
+        data[f"follow_ups-{n}-due_date"] = "2026-12-04"
+    return data
+
+
+def test_logging_a_meeting_on_the_web_runs_the_same_queries_for_one_row_and_for_five(
+    trustee, make_user, signed_in
+):
+    colleague = make_user()
+    client = signed_in(trustee)
+    url = reverse("advocacy:meeting_new")
+    # 1 session, 2 user, 3 contacts, 4 the rows' organisations, 5 the rows' assignees, then
+    # log_meeting: 6 savepoint, 7 meeting, 8 new contacts, 9 participants, 10 our
+    # participants, 11 organisations, 12 follow-ups, 13 coordinators and preferences,
+    # 14 reminders, 15 contacts' "last met", 16 their "not met lately" alerts, 17 release,
+    # 18-20 the session's save (savepoint, update, release)
+    expected = 20
+    for rows in (1, 5):
+        data = meeting_form(trustee, colleague, rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, data)
+        assert response.status_code == 302
+        assert len(queries) == expected, [q["sql"][:80] for q in queries]

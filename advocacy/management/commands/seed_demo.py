@@ -25,21 +25,30 @@ def _positive(value: str) -> int:
     return number
 
 
-# The data tiers of the benchmark (issue 8): contacts, organisations, meetings, reminders due
-# at once. S runs anywhere in a minute; M in minutes; L (about 15M participant rows) wants a
-# machine with room for it.
+# The data tiers of the benchmark (issue 8): contacts, organisations, meetings (about three
+# participant rows each), reminders in all (about; most of them sent or cancelled long ago) and
+# reminders due at once. S runs anywhere in a minute; M in minutes; L (about 15M participant
+# rows) wants a few GB of disk. A tier loads in bulk (see advocacy.demo.LoadWindow).
 TIERS = {
-    "S": {"contacts": 5_000, "organisations": 1_000, "meetings": 10_000, "due_reminders": 1_000},
+    "S": {
+        "contacts": 5_000,
+        "organisations": 1_000,
+        "meetings": 10_000,
+        "reminders": 2_000,
+        "due_reminders": 1_000,
+    },
     "M": {
         "contacts": 100_000,
         "organisations": 20_000,
         "meetings": 500_000,
+        "reminders": 100_000,
         "due_reminders": 10_000,
     },
     "L": {
         "contacts": 1_000_000,
         "organisations": 100_000,
         "meetings": 5_000_000,
+        "reminders": 1_000_000,
         "due_reminders": 50_000,
     },
 }
@@ -73,11 +82,23 @@ class Command(BaseCommand):
             choices=sorted(TIERS),
             default=None,
             help="benchmark data size (sets --contacts, --organisations, --meetings, "
-            "--due-reminders): "
+            "--reminders, --due-reminders; implies --bulk): "
             + "; ".join(
                 f"{name}: " + ", ".join(f"{count:,} {what}" for what, count in sizes.items())
                 for name, sizes in TIERS.items()
             ),
+        )
+        parser.add_argument(
+            "--reminders",
+            type=_positive,
+            default=None,
+            help="about this many reminders in all (default: every follow-up's own)",
+        )
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="load with the secondary indexes, foreign keys and history triggers of the big "
+            "tables off, and rebuild them after (implied by --tier)",
         )
         parser.add_argument(
             "--due-reminders",
@@ -88,7 +109,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options.get("tier"):
-            options.update(TIERS[options["tier"]])
+            options.update(TIERS[options["tier"]], bulk=True)
         if already_seeded():
             self.stdout.write("Demo data is already there (the demo users exist); nothing done.")
             return
@@ -112,7 +133,9 @@ class Command(BaseCommand):
             contacts=options["contacts"],
             meetings=options["meetings"],
             organisations=options["organisations"],
+            reminders=options.get("reminders"),
             due_reminders=options["due_reminders"],
+            bulk=options.get("bulk", False),
             log=lambda message: self.stdout.write(message) if options["verbosity"] > 1 else None,
         ).run()
         self.stdout.write(
