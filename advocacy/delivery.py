@@ -32,6 +32,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from crm.models import User
+
 from .messages import Message, compose
 from .models import Channel, Notification, OutboxEmail, Reminder, ReminderState
 
@@ -40,6 +42,14 @@ logger = logging.getLogger(__name__)
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 LOCK_TIMEOUT = "10s"
 ERROR_LENGTH = 2000
+# Long texts of the rows joined to a reminder that no message shows (advocacy/messages.py and
+# templates/advocacy/email/): not read for every reminder of a batch.
+UNUSED_IN_MESSAGES = (
+    "follow_up__completion_note",
+    "follow_up__meeting__notes",
+    "follow_up__meeting__outcomes",
+    "follow_up__goal__description",
+)
 
 
 @dataclass
@@ -184,16 +194,31 @@ def deliver_batch(reminder_ids: list[int]) -> DeliveryReport:
 
 
 def _lock_sending(ids: list[int]) -> list[Reminder]:
-    """Our claimed rows, locked. Not SKIP LOCKED: a concurrent claim's scan may hold a lock on a
-    row it has just seen turn `sending` until its transaction ends (PostgreSQL keeps the lock
-    of a row that fails the recheck), and skipping would strand the row until recovery. Rows
-    another deliverer sent meanwhile drop out on the state recheck after the wait."""
-    return list(
+    """Our claimed rows, locked, with what their messages need. Not SKIP LOCKED: a concurrent
+    claim's scan may hold a lock on a row it has just seen turn `sending` until its transaction
+    ends (PostgreSQL keeps the lock of a row that fails the recheck), and skipping would strand
+    the row until recovery. Rows another deliverer sent meanwhile drop out on the state recheck
+    after the wait.
+
+    The people (recipients, assignees) come in one query of their own, one instance per person
+    for the whole batch, rather than joined to every row; the meetings' and goals' long texts,
+    which no message shows, stay in the database.
+    """
+    rows = list(
         Reminder.objects.select_for_update(of=("self",))
-        .select_related("recipient", "follow_up__assignee", "follow_up__meeting", "follow_up__goal")
+        .select_related("follow_up__meeting", "follow_up__goal")
+        .defer(*UNUSED_IN_MESSAGES)
         .filter(pk__in=ids, state=ReminderState.SENDING)
         .order_by("pk")
     )
+    people_ids = {r.recipient_id for r in rows}
+    people_ids |= {r.follow_up.assignee_id for r in rows if r.follow_up is not None}
+    people = User.objects.in_bulk(people_ids) if people_ids else {}
+    for reminder in rows:
+        reminder.recipient = people[reminder.recipient_id]
+        if reminder.follow_up is not None:
+            reminder.follow_up.assignee = people[reminder.follow_up.assignee_id]
+    return rows
 
 
 @dataclass(frozen=True)

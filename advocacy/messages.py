@@ -8,10 +8,13 @@ follow-up was closed, the person was met after all, the digest would be empty.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.signals import setting_changed
 from django.db.models import Exists, OuterRef, Q
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import Truncator
@@ -75,18 +78,40 @@ def _subject(text: str) -> str:
 
 
 def _date(value: datetime.date) -> str:
+    """A date the active language's way ("1.12.2026"). Remembered per date and language: the
+    reminders of a sweep mostly name the same few days, and formatting one took a third of the
+    time of rendering a follow-up e-mail."""
+    return _date_in(value, translation.get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_in(value: datetime.date, language: str | None) -> str:
     return formats.date_format(value, "DATE_FORMAT")
+
+
+@receiver(setting_changed)
+def _forget_dates(*, setting: str, **kwargs) -> None:
+    if setting in {"DATE_FORMAT", "FORMAT_MODULE_PATH", "LANGUAGE_CODE", "LANGUAGES"}:
+        _date_in.cache_clear()
 
 
 # --- Follow-ups ------------------------------------------------------------------------------
 
 
 def _follow_up_context(follow_up: FollowUp, today: datetime.date) -> dict:
+    meeting = follow_up.meeting
     return {
         "follow_up": follow_up,
-        "meeting": follow_up.meeting,
+        "meeting": meeting,
         "goal": follow_up.goal,
         "days_overdue": (today - follow_up.due_date).days,
+        # Formatted once for both bodies (what the `date` filter would show, local time).
+        "due_date_text": _date(follow_up.due_date),
+        "meeting_date_text": (
+            _date(timezone.localtime(meeting.occurred_at).date())
+            if meeting is not None and meeting.occurred_at is not None
+            else ""
+        ),
     }
 
 

@@ -1093,10 +1093,13 @@ class Reminder(models.Model):
             ),
         ]
         indexes = [
+            # The sweep's claim: due pending rows in (due_at, id) order, read straight off the
+            # index. Many reminders share one due_at (09:00 on the day), and an index of due_at
+            # alone left PostgreSQL sorting every due row for each batch it claimed.
             models.Index(
-                fields=["due_at"],
+                fields=["due_at", "id"],
                 condition=Q(state=ReminderState.PENDING),
-                name="reminder_pending_due",
+                name="reminder_pending_claim",
             ),
             models.Index(fields=["state", "due_at"], name="reminder_state_due"),
             models.Index(fields=["recipient", "-due_at"], name="reminder_recipient_due"),
@@ -1306,10 +1309,11 @@ class OutboxEmail(models.Model):
             ),
         ]
         indexes = [
+            # The relay's lease, in (next_attempt_at, id) order (a batch's e-mails share one).
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(state=OutboxState.QUEUED),
-                name="outbox_queued_next",
+                name="outbox_queued_claim",
             ),
         ]
 

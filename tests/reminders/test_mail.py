@@ -6,6 +6,7 @@ import smtplib
 
 import pytest
 from django.core import mail as django_mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from advocacy import mail
 from advocacy.models import OutboxEmail, OutboxState
@@ -97,20 +98,60 @@ def test_a_relay_that_dies_after_the_server_accepted_sends_again_with_the_same_m
 ):
     settings.OUTBOX_LEASE = 300
 
-    def crash(email):
+    def crash(email_ids):
         raise SystemExit("killed between SMTP OK and the mark")
 
     with monkeypatch.context() as patch:
         patch.setattr(mail, "_mark_sent", crash)
         with pytest.raises(SystemExit):
             mail.relay_outbox()
-    assert len(django_mail.outbox) == 1
+    assert len(django_mail.outbox) == 3  # the server took the batch, the marks were lost
     assert mail.relay_outbox().sent == 0  # the crashed relay's batch is still leased
 
     time_machine.move_to(now + datetime.timedelta(seconds=300), tick=False)
     assert mail.relay_outbox().sent == 3
 
-    sent_twice = [m for m in django_mail.outbox if m.subject == "Reminder 0"]
-    assert len(sent_twice) == 2
-    assert sent_twice[0].extra_headers["Message-ID"] == sent_twice[1].extra_headers["Message-ID"]
+    for email in queued:
+        copies = [m for m in django_mail.outbox if m.subject == email.subject]
+        assert len(copies) == 2
+        assert copies[0].extra_headers["Message-ID"] == copies[1].extra_headers["Message-ID"]
     assert set(OutboxEmail.objects.values_list("state", flat=True)) == {OutboxState.SENT}
+
+
+class RefusingOneBackend(LocmemBackend):
+    """A server that refuses one address and takes the rest."""
+
+    def send_messages(self, messages):
+        if any("refused" in address for m in messages for address in m.to):
+            raise smtplib.SMTPRecipientsRefused({"refused@example.fi": (550, b"No such user")})
+        return super().send_messages(messages)
+
+
+def test_a_refused_email_does_not_stop_the_rest_of_its_batch(queued, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingOneBackend"
+    OutboxEmail.objects.filter(pk=queued[1].pk).update(to_address="refused@example.fi")
+
+    report = mail.relay_outbox()
+
+    assert (report.sent, report.retried) == (2, 1)
+    states = dict(OutboxEmail.objects.values_list("pk", "state"))
+    assert states == {
+        queued[0].pk: OutboxState.SENT,
+        queued[1].pk: OutboxState.QUEUED,
+        queued[2].pk: OutboxState.SENT,
+    }
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_relaying_a_batch_takes_the_same_queries_for_one_email_or_many(
+    count, django_assert_num_queries
+):
+    OutboxEmailFactory.create_batch(count)
+    # 1 SAVEPOINT (the lease's transaction, inside the test's)
+    # 2 SELECT ... FOR UPDATE SKIP LOCKED the queued e-mails whose time has come
+    # 3 UPDATE their lease and attempts
+    # 4 RELEASE SAVEPOINT
+    # 5 UPDATE the sent ones to sent, once for the batch
+    with django_assert_num_queries(5):
+        assert mail.relay_outbox(batch_size=50).sent == count
+    assert len(django_mail.outbox) == count
