@@ -25,6 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api import (
+    ChoicesFilter,
     CursorPagination,
     FilterSet,
     PreloadedPrimaryKeyField,
@@ -250,8 +251,8 @@ class TopicInputSerializer(serializers.ModelSerializer):
 
 class TopicFilter(SearchFilterSet):
     search = search_filter()
-    status = filters.MultipleChoiceFilter(choices=TopicStatus.choices)
-    priority = filters.MultipleChoiceFilter(choices=Priority.choices)
+    status = ChoicesFilter(choices=TopicStatus.choices)
+    priority = ChoicesFilter(choices=Priority.choices)
     municipality = filters.ModelChoiceFilter(
         queryset=Municipality.objects.all(), field_name="municipalities"
     )
@@ -395,7 +396,7 @@ class GoalInputSerializer(serializers.ModelSerializer):
 
 class GoalFilter(SearchFilterSet):
     search = search_filter()
-    status = filters.MultipleChoiceFilter(choices=GoalStatus.choices)
+    status = ChoicesFilter(choices=GoalStatus.choices)
     owner = UserOrMeFilter(field_name="owner", help_text=_('User id or "me".'))
     municipality = filters.ModelChoiceFilter(
         queryset=Municipality.objects.all(),
@@ -708,8 +709,8 @@ class MeetingFilter(SearchFilterSet):
         field_name="our_participants", help_text=_('One of our participants: user id or "me".')
     )
     author = UserOrMeFilter(field_name="author", help_text=_('User id or "me".'))
-    kind = filters.MultipleChoiceFilter(choices=MeetingKind.choices)
-    visibility = filters.MultipleChoiceFilter(choices=Visibility.choices)
+    kind = ChoicesFilter(choices=MeetingKind.choices)
+    visibility = ChoicesFilter(choices=Visibility.choices)
     date_after = filters.DateFilter(
         field_name="occurred_at",
         lookup_expr="date__gte",
@@ -954,7 +955,7 @@ class FollowUpCloseSerializer(serializers.Serializer):
 
 class FollowUpFilter(SearchFilterSet):
     search = search_filter()
-    status = filters.MultipleChoiceFilter(choices=FollowUpStatus.choices)
+    status = ChoicesFilter(choices=FollowUpStatus.choices)
     assignee = UserOrMeFilter(field_name="assignee", help_text=_('User id or "me".'))
     created_by = UserOrMeFilter(field_name="created_by", help_text=_('User id or "me".'))
     meeting = filters.ModelChoiceFilter(queryset=visible_meetings)
@@ -1100,9 +1101,9 @@ class ReminderSerializer(serializers.ModelSerializer):
 
 
 class ReminderFilter(FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=ReminderKind.choices)
+    kind = ChoicesFilter(choices=ReminderKind.choices)
     channel = filters.ChoiceFilter(choices=Channel.choices)
-    state = filters.MultipleChoiceFilter(choices=ReminderState.choices)
+    state = ChoicesFilter(choices=ReminderState.choices)
     due_after = filters.DateFilter(field_name="due_at", lookup_expr="date__gte")
     due_before = filters.DateFilter(field_name="due_at", lookup_expr="date__lte")
 
@@ -1137,7 +1138,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationFilter(FilterSet):
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
-    kind = filters.MultipleChoiceFilter(choices=ReminderKind.choices)
+    kind = ChoicesFilter(choices=ReminderKind.choices)
 
     class Meta:
         model = Notification

@@ -432,6 +432,19 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """`?status=open&status=done` on a column of the row itself.
+
+    Without DISTINCT: django-filter's multiple-choice filter adds it by default (for choices
+    across a join), and PostgreSQL then sorts every match of a list to drop duplicates that a
+    column of the row cannot make (tier L: a trustee's 14,000 open follow-ups, 170 ms).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 class FilterSet(filters.FilterSet):
     """The base of every filter set: booleans are strict (django-filter would ignore "maybe")."""
 

@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from config.api import (
     MAX_DATABASE_ID,
+    ChoicesFilter,
     CursorPagination,
     FilterSet,
     PrimaryKeysField,
@@ -197,7 +198,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 class UserFilter(SearchFilterSet):
     search = search_filter()
-    role = filters.MultipleChoiceFilter(choices=Role.choices)
+    role = ChoicesFilter(choices=Role.choices)
 
     class Meta:
         model = User
@@ -340,7 +341,7 @@ class OrganisationInputSerializer(serializers.ModelSerializer):
 
 class OrganisationFilter(SearchFilterSet):
     search = search_filter()
-    kind = filters.MultipleChoiceFilter(choices=OrganisationKind.choices)
+    kind = ChoicesFilter(choices=OrganisationKind.choices)
     tags = tag_filter()
     network = filters.ModelChoiceFilter(
         queryset=Network.objects.all(), method="filter_network", help_text=_("Members of it.")
@@ -589,7 +590,7 @@ class ContactCreateSerializer(ContactInputSerializer):
 class ContactFilter(SearchFilterSet):
     search = search_filter()
     tags = tag_filter()
-    influence_level = filters.MultipleChoiceFilter(choices=InfluenceLevel.choices)
+    influence_level = ChoicesFilter(choices=InfluenceLevel.choices)
     lawful_basis = filters.ChoiceFilter(choices=LawfulBasis.choices)
     archived = StrictBooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
     anonymised = StrictBooleanFilter(field_name="anonymised_at", lookup_expr="isnull", exclude=True)
@@ -732,7 +733,7 @@ class NetworkInputSerializer(serializers.ModelSerializer):
 
 class NetworkFilter(SearchFilterSet):
     search = search_filter()
-    kind = filters.MultipleChoiceFilter(choices=NetworkKind.choices)
+    kind = ChoicesFilter(choices=NetworkKind.choices)
     owner = UserOrMeFilter(field_name="owner", help_text=_('User id or "me".'))
     contact = filters.ModelChoiceFilter(
         queryset=Contact.objects.all(), field_name="memberships__contact"
