@@ -180,7 +180,7 @@ def prepare():
             f"name search ({name_query!r})",
             f"/api/v1/contacts/?page_size={PAGE}&search={urllib.parse.quote(name_query)}",
             f"SELECT {contact_columns} WHERE kuusikko_unaccent(c.first_name || ' ' || "  # noqa: S608  # nosec B608: own table names, values bound
-            f"c.last_name) ILIKE %s ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
+            f"c.last_name) ILIKE kuusikko_unaccent(%s) ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
             (f"%{name_query}%",),
         ),
         s(
