@@ -10,6 +10,7 @@ imported.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import DataError, IntegrityError, connection, models
@@ -605,6 +606,14 @@ class CursorPagination(pagination.CursorPagination):
     """Long lists (meetings, contacts): cursors, so that deep pages cost as much as the first.
 
     The ordering is the view's (`ordering`, or `?ordering=` through StrictOrderingFilter).
+
+    A keyset where it can be one: when every field of the ordering is a column of the row that
+    is never NULL and the last is the primary key, the cursor holds the values of all of them
+    and the next page is the rows after that one, `(last_name, id) > ('Mäkelä', 42)`, read off
+    the ordering's index with no OFFSET. DRF's own cursor holds the first field only and steps
+    over the rows sharing it with an OFFSET, whose rows PostgreSQL still builds: at tier L,
+    325 contacts named Alajärvi made page 41 cost three first pages. Other orderings (a
+    nullable field, a field across a join) keep DRF's cursor.
     """
 
     page_size = settings.API_PAGE_SIZE
@@ -614,3 +623,76 @@ class CursorPagination(pagination.CursorPagination):
 
     def get_page_size(self, request):
         return _strict_page_size(self, request)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.keyset = keyset_fields(queryset.model, self.get_ordering(request, queryset, view))
+        self.keyset_cursor = None
+        cursor = super().decode_cursor(request) if self.keyset else None
+        if cursor is None or cursor.position is None:
+            return super().paginate_queryset(queryset, request, view)
+        queryset = queryset.filter(self.keyset_condition(cursor))
+        # DRF pages the rows from there as a first page (decode_cursor hands it no position),
+        # then the links back to where the cursor came from are put right.
+        self.keyset_cursor = cursor
+        page = super().paginate_queryset(queryset, request, view)
+        if cursor.reverse:
+            self.has_next, self.next_position = True, cursor.position
+        else:
+            self.has_previous, self.previous_position = True, cursor.position
+        return page
+
+    def decode_cursor(self, request):
+        if self.keyset_cursor is not None:
+            return pagination.Cursor(offset=0, reverse=self.keyset_cursor.reverse, position=None)
+        return super().decode_cursor(request)
+
+    def _get_position_from_instance(self, instance, ordering):
+        if not self.keyset:
+            return super()._get_position_from_instance(instance, ordering)
+        values = []
+        for field, _descending in self.keyset:
+            value = (
+                instance[field.attname]
+                if isinstance(instance, dict)
+                else field.value_from_object(instance)
+            )
+            values.append(value.isoformat() if hasattr(value, "isoformat") else value)
+        return json.dumps(values, separators=(",", ":"))
+
+    def keyset_condition(self, cursor) -> models.Q:
+        """The rows after the cursor's row in the ordering (before it, for a cursor back)."""
+        try:
+            values = json.loads(cursor.position)
+            if not isinstance(values, list) or len(values) != len(self.keyset):
+                raise ValueError(values)
+            values = [
+                field.to_python(value)
+                for (field, _), value in zip(self.keyset, values, strict=True)
+            ]
+        except (ValueError, TypeError, DjangoValidationError):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+        condition, equal = models.Q(pk__in=[]), models.Q()
+        for (field, descending), value in zip(self.keyset, values, strict=True):
+            lookup = "gt" if descending == cursor.reverse else "lt"
+            condition |= equal & models.Q(**{f"{field.attname}__{lookup}": value})
+            equal &= models.Q(**{field.attname: value})
+        # The first field's bound on its own too: where the ordering's index scan starts.
+        (first, descending), start = self.keyset[0], values[0]
+        lookup = "gte" if descending == cursor.reverse else "lte"
+        return models.Q(**{f"{first.attname}__{lookup}": start}) & condition
+
+
+def keyset_fields(model, ordering) -> list[tuple[models.Field, bool]] | None:
+    """The ordering as (column, descending) pairs when it can page as a keyset
+    (CursorPagination): columns of the row, never NULL, the primary key last; else None."""
+    fields = []
+    for term in ordering:
+        name = term.lstrip("-")
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not field.concrete or field.null or field.is_relation:
+            return None
+        fields.append((field, term.startswith("-")))
+    return fields if fields and fields[-1][0].primary_key else None
