@@ -512,6 +512,10 @@ class StrictOrderingFilter(OrderingFilter):
     def get_ordering(self, request, queryset, view):
         requested = request.query_params.get(self.ordering_param)
         if requested is None:
+            search_ordering = getattr(view, "search_ordering", None)
+            if search_ordering and request.query_params.get("search", "").strip():
+                # A search lists its best matches first (the queryset's `search_rank`).
+                return search_ordering
             return self.get_default_ordering(view)
         term = requested.strip()
         if term.lstrip("-") not in getattr(view, "ordering_fields", ()):

@@ -113,16 +113,26 @@ def tag_filter() -> TagFilter:
     )
 
 
-def search_filter() -> filters.CharFilter:
+def search_filter(help_text=None) -> filters.CharFilter:
     return filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text=_("Words to find (every word, accent-insensitive)."),
+        help_text=help_text or _("Words to find (every word, accent-insensitive)."),
     )
 
 
 class SearchFilterSet(FilterSet):
-    """`?search=` through the model queryset's own `.search(text)`."""
+    """`?search=` through the model queryset's own `.search(text)`, after the other filters: a
+    search may keep only the best matches, which must be those of the filtered rows."""
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name != "search":
+                queryset = self.filters[name].filter(queryset, value)
+        if "search" in data:
+            queryset = self.filters["search"].filter(queryset, data["search"])
+        return queryset
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value) if value else queryset
@@ -588,7 +598,12 @@ class ContactCreateSerializer(ContactInputSerializer):
 
 
 class ContactFilter(SearchFilterSet):
-    search = search_filter()
+    search = search_filter(
+        _(
+            "Words to find (every word, accent-insensitive) in names, titles, e-mail addresses, "
+            "notes and organisations. Lists only the best matches, best first."
+        )
+    )
     tags = tag_filter()
     influence_level = ChoicesFilter(choices=InfluenceLevel.choices)
     lawful_basis = filters.ChoiceFilter(choices=LawfulBasis.choices)
@@ -619,6 +634,8 @@ class ContactViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
     filterset_class = ContactFilter
     pagination_class = CursorPagination
     ordering = ("last_name", "id")
+    # ?search= lists the best matches first, at most crm.search.SEARCH_TOP_N of them.
+    search_ordering = ("-search_rank", "last_name", "id")
     ordering_fields = ("last_name", "created_at", "id")
     action_rules = {
         "create": rules.can_edit_directory,

@@ -15,8 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
-from crm.ranked_search import MIN_FUZZY_WORD_LENGTH, fuzzy_name_match, rank_by_names
-from crm.search import document_contains, search_terms, text_search_q, trigram_index
+from crm.ranked_search import (
+    MIN_FUZZY_WORD_LENGTH,
+    fuzzy_name_match,
+    rank_by_names,
+    top_matches,
+)
+from crm.search import (
+    document_contains,
+    name_key_index,
+    search_terms,
+    text_search_q,
+    trigram_index,
+)
 from crm.validators import normalise_business_id, validate_business_id
 
 
@@ -393,29 +404,43 @@ class ContactQuerySet(models.QuerySet):
         )
 
     def search(self, text: str) -> ContactQuerySet:
-        """Contacts whose name, title, e-mail, organisation or notes contain every word of
-        `text`, accent-insensitively.
+        """The best matches (at most crm.search.SEARCH_TOP_N) among these contacts for `text`:
+        contacts whose name, title, e-mail, organisation or notes contain every word of it,
+        accent-insensitively, or whose name is similar to a word (a misspelling).
 
-        Each word is looked up through trigram indexes (names, other details, organisation
-        names) and the ids united, so that PostgreSQL never scans the whole table."""
-        queryset = self
-        for term in search_terms(text):
-            queryset = queryset.filter(
-                pk__in=Contact.objects.ids_matching(term, similar_names=True)
-            )
-        return rank_by_names(queryset, text, CONTACT_NAME_FIELDS[::-1]).order_by(
-            "-search_rank", "last_name", "first_name", "id"
+        Best first (`search_rank`): the last name begins with the query's longest word, then
+        the first name does, then the name contains it, then only the other fields or the
+        organisation do (crm.ranked_search.top_matches). Search last, after the other filters:
+        the best matches are those of this queryset."""
+        return top_matches(
+            self,
+            text,
+            prefix_fields=("last_name", "first_name"),
+            name_fields=CONTACT_NAME_FIELDS,
+            term_matches=self._term_matches,
+            more_ids=lambda term: Contact.objects.ids_matching(
+                term, names=False, similar_names=True
+            ),
+        ).order_by("-search_rank", "last_name", "first_name", "id")
+
+    @staticmethod
+    def _term_matches(term: str) -> Q:
+        """One word matches a contact row: in its names or details, its organisation's name, or
+        a name similar to it. Checked row by row, on rows an index has found for another word."""
+        return (
+            document_contains(CONTACT_NAME_FIELDS, term)
+            | document_contains(CONTACT_DETAIL_FIELDS, term)
+            | Q(organisation__in=Organisation.objects.name_contains(term).values("pk").order_by())
+            | fuzzy_name_match(term, CONTACT_NAME_FIELDS)
         )
 
-    def ids_matching(self, term: str, *, details: bool = True, similar_names: bool = False):
-        """Ids of contacts whose name (and, with `details`, title, e-mail or notes), or whose
-        organisation's name, contains `term` (already unaccented); with `similar_names`, also
-        those with a name similar to it (a misspelling, crm.ranked_search.fuzzy_name_match)."""
-        by_name = (
-            Contact.objects.filter(document_contains(CONTACT_NAME_FIELDS, term))
-            .values("pk")
-            .order_by()
-        )
+    def ids_matching(
+        self, term: str, *, names: bool = True, details: bool = True, similar_names: bool = False
+    ):
+        """Ids of contacts whose name (with `names`; and, with `details`, title, e-mail or
+        notes), or whose organisation's name, contains `term` (already unaccented); with
+        `similar_names`, also those with a name similar to it (a misspelling,
+        crm.ranked_search.fuzzy_name_match)."""
         by_organisation = (
             Contact.objects.filter(
                 organisation__in=Organisation.objects.name_contains(term).values("pk").order_by()
@@ -423,7 +448,13 @@ class ContactQuerySet(models.QuerySet):
             .values("pk")
             .order_by()
         )
-        parts = [by_organisation]
+        parts = []
+        if names:
+            parts.append(
+                Contact.objects.filter(document_contains(CONTACT_NAME_FIELDS, term))
+                .values("pk")
+                .order_by()
+            )
         if similar_names and len(term) >= MIN_FUZZY_WORD_LENGTH:
             parts.append(
                 Contact.objects.filter(fuzzy_name_match(term, CONTACT_NAME_FIELDS))
@@ -436,7 +467,7 @@ class ContactQuerySet(models.QuerySet):
                 .values("pk")
                 .order_by()
             )
-        return by_name.union(*parts)
+        return by_organisation.union(*parts)
 
 
 # last_interaction_at is derived from meetings (whose own history records them), so a change
@@ -557,6 +588,9 @@ class Contact(models.Model):
             models.Index(fields=["last_name", "id"], name="contact_list_order"),
             trigram_index(*CONTACT_NAME_FIELDS, name="contact_name_trgm"),
             trigram_index(*CONTACT_DETAIL_FIELDS, name="contact_detail_trgm"),
+            # The names that begin with a searched word, in order (crm.ranked_search.top_matches).
+            name_key_index("last_name", name="contact_last_name_key"),
+            name_key_index("first_name", name="contact_first_name_key"),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,11 @@
 """Ranked, typo-tolerant text search behind the querysets' `search(text)` methods.
 
 Builds on crm/search.py: every word of the query must match one of the fields as an
-accent-insensitive substring (`unaccent` + `ILIKE`: "hameenlinna" finds "Hämeenlinna") or a
-related row (`related`), as there; in addition a word of four letters or more may match a name
-field by trigram word similarity (pg_trgm), so "Virtane" and "Jarvinne" still find "Virtanen"
-and "Järvinen". Rows are annotated with `search_rank`, the best trigram similarity of the whole
-query to the name fields, for ordering best first.
+accent-insensitive substring (`unaccent` + `ILIKE`: "hameenlinna" finds "Hämeenlinna"); in
+addition a word of four letters or more may match a name by trigram word similarity (pg_trgm),
+so "Virtane" and "Jarvinne" still find "Virtanen" and "Järvinen". Rows are annotated with
+`search_rank` for ordering best first. On a big table (contacts) `top_matches` lists only the
+best SEARCH_TOP_N, found in tiers read off indexes.
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ from collections.abc import Callable, Sequence
 
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
-from crm.search import Document, WordSimilar, search_terms
+from crm.search import (
+    SEARCH_TOP_N,
+    Document,
+    StartsWith,
+    WordSimilar,
+    document_contains,
+    name_key,
+    search_terms,
+)
 
 MAX_QUERY_LENGTH = 200
 # Shorter words give too many accidental trigram neighbours.
@@ -28,40 +36,6 @@ def clean_query(text: str | None) -> str:
     """What is left of user input to search with: no NUL bytes, bounded length, single spaces."""
     text = (text or "").replace("\x00", " ")[:MAX_QUERY_LENGTH]
     return " ".join(text.split())
-
-
-def search_queryset(
-    queryset: QuerySet,
-    text: str,
-    *,
-    name_fields: Sequence[str],
-    other_fields: Sequence[str] = (),
-    related: Callable[[str], Q] | None = None,
-) -> QuerySet:
-    """Filter `queryset` to rows matching `text`, annotated with `search_rank` (higher is better).
-
-    An empty query filters nothing (like crm.search.text_search_q).
-    """
-    terms = search_terms(clean_query(text))
-    if not terms:
-        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
-    condition = Q()
-    for term in terms:
-        term_matches = Q()
-        for field in (*name_fields, *other_fields):
-            term_matches |= Q(**{f"{field}__unaccent__icontains": term})
-        if len(term) >= MIN_FUZZY_WORD_LENGTH:
-            for field in name_fields:
-                term_matches |= Q(**{f"{field}__unaccent__trigram_word_similar": term})
-        if related is not None:
-            term_matches |= related(term)
-        condition &= term_matches
-    query = " ".join(terms)
-    similarities = [
-        TrigramWordSimilarity(Unaccent(Value(query)), Unaccent(F(field))) for field in name_fields
-    ]
-    rank = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
-    return queryset.filter(condition).annotate(search_rank=rank)
 
 
 def fuzzy_name_match(term: str, name_fields: Sequence[str]) -> Q:
@@ -81,8 +55,73 @@ def rank_by_names(queryset: QuerySet, text: str, name_fields: Sequence[str]) -> 
     query = " ".join(search_terms(clean_query(text)))
     if not query:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
+    return queryset.annotate(search_rank=name_similarity(query, name_fields))
+
+
+def name_similarity(query: str, name_fields: Sequence[str]):
+    """The best trigram word similarity (0 to 1) of `query` to one of the names."""
     similarities = [
         TrigramWordSimilarity(Unaccent(Value(query)), Unaccent(F(field))) for field in name_fields
     ]
-    rank = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
-    return queryset.annotate(search_rank=rank)
+    return similarities[0] if len(similarities) == 1 else Greatest(*similarities)
+
+
+def top_matches(
+    queryset: QuerySet,
+    text: str,
+    *,
+    prefix_fields: Sequence[str],
+    name_fields: Sequence[str],
+    term_matches: Callable[[str], Q],
+    more_ids: Callable[[str], QuerySet],
+    limit: int = SEARCH_TOP_N,
+) -> QuerySet:
+    """The best `limit` rows of `queryset` matching every word of `text`, annotated with
+    `search_rank` (higher is better): never every match of a common word (issue 8).
+
+    The longest word leads. The rows are found in tiers, best first, each read off an index
+    and cut at `limit`; PostgreSQL stops at the first tiers that fill it:
+
+    3, 2 … a name of `prefix_fields` begins with the word (`name_key` B-tree index, in name
+       order: 'Hänni' lists Hänni, Hänninen, Hännijärvi … from the start of the range);
+    1      the names contain it elsewhere (the trigram index over `name_fields`);
+    0      only `more_ids(word)` holds it: other fields, related rows, a similar name.
+
+    The other words must each match as `term_matches(word)` says, row by row. Within a tier
+    the names most similar to the query come first. Filter the queryset before searching:
+    the top rows are the top of the queryset given.
+    """
+    terms = search_terms(clean_query(text))
+    if not terms:
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
+    lead_at = max(range(len(terms)), key=lambda i: (len(terms[i]), -i))
+    lead = terms[lead_at]
+    base = queryset.order_by()
+    for term in terms[:lead_at] + terms[lead_at + 1 :]:
+        base = base.filter(term_matches(term))
+    key = lead.lower()
+    prefixes = [Q(StartsWith(name_key(field), key)) for field in prefix_fields]
+    in_names = document_contains(name_fields, lead)
+    tiers = []
+    for at, field in enumerate(prefix_fields):
+        condition = prefixes[at]
+        for earlier in prefixes[:at]:
+            condition &= ~earlier
+        tiers.append(base.filter(condition).order_by(name_key(field), "pk").values("pk")[:limit])
+    elsewhere_in_names = in_names
+    for prefix in prefixes:
+        elsewhere_in_names &= ~prefix
+    tiers.append(base.filter(elsewhere_in_names).values("pk")[:limit])
+    tiers.append(base.filter(pk__in=more_ids(lead)).exclude(in_names).values("pk")[:limit])
+    top = tiers[0].union(*tiers[1:], all=True)[:limit]
+
+    count = len(prefixes)
+    tier = Case(
+        *(When(prefix, then=Value(float(count - at + 1))) for at, prefix in enumerate(prefixes)),
+        When(in_names, then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    similarity = name_similarity(" ".join(terms), name_fields)
+    rank = ExpressionWrapper(tier + similarity, output_field=FloatField())
+    return queryset.filter(pk__in=top).annotate(search_rank=rank)

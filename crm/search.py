@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db.models import F, Func, Lookup, Q, TextField
+from django.db.models import F, Func, Index, Lookup, Q, TextField
+from django.db.models.functions import Collate, Lower
 
 MAX_TERMS = 8
+# A search of a big table lists its best matches only, never every match (issue 8).
+SEARCH_TOP_N = 200
 
 
 def search_terms(text: str) -> list[str]:
@@ -107,6 +110,34 @@ def document_contains(fields: Iterable[str], term: str) -> Q:
     match never spans two fields."""
     document = Document(*(F(field) for field in fields))
     return Q(ILikeContains(document, term))
+
+
+def name_key(field: str) -> Collate:
+    """`lower(kuusikko_unaccent(field)) COLLATE "C"`: a name as the search compares it.
+
+    A B-tree index over it (with the id: `name_key_index`) finds the names that begin with a
+    word as a range of the index, in order: the first page of a common surname without reading
+    every match (`StartsWith`). The "C" collation makes `LIKE 'word%'` a range scan under any
+    database collation."""
+    return Collate(Lower(KuusikkoUnaccent(F(field))), "C")
+
+
+def name_key_index(field: str, *, name: str) -> Index:
+    """The B-tree index `(name_key(field), id)` that `StartsWith` and its order use."""
+    return Index(name_key(field), F("id"), name=name)
+
+
+class StartsWith(Lookup):
+    """`lhs LIKE 'term%'`: the form a B-tree index over a "C"-collated key serves as a range.
+    `term` is already unaccented and lower-case, like `name_key`."""
+
+    lookup_name = "key_starts_with"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = connection.ops.prep_for_like_query(self.rhs) + "%"
+        return f"{lhs} LIKE %s", (*lhs_params, pattern)
 
 
 class ILikeContains(Lookup):

@@ -33,6 +33,7 @@ from crm.forms import (
 )
 from crm.models import Contact, Network, NetworkMembership, Organisation, User
 from crm.ranked_search import clean_query
+from crm.search import SEARCH_TOP_N
 
 PAGE_SIZE = 25
 LOOKUP_SIZE = 8
@@ -65,8 +66,6 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     contacts = Contact.objects.active().for_list()
     if form.is_valid():
         data = form.cleaned_data
-        if data["q"]:
-            contacts = contacts.search(data["q"])
         if data["municipality"]:
             contacts = contacts.filter(municipality=data["municipality"])
         if data["organisation_kind"]:
@@ -78,13 +77,20 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         if data["not_met_days"]:
             since = timezone.now() - datetime.timedelta(days=data["not_met_days"])
             contacts = contacts.not_met_since(since)
+        if data["q"]:
+            # Last: the search keeps the best matches of the contacts filtered so far.
+            contacts = contacts.search(data["q"])
     page = paginate(request, contacts)
+    searched = form.is_valid() and bool(form.cleaned_data["q"])
     return render(
         request,
         "crm/contact_list.html",
         {
             "form": form,
             "page": page,
+            "search_top_n": SEARCH_TOP_N
+            if searched and page.paginator.count >= SEARCH_TOP_N
+            else None,
             "query_string": _query_without_page(request),
             "can_edit": rules.can_edit_directory(request.user),
         },
