@@ -198,6 +198,12 @@ def main() -> None:
         help="also run `bench_reminders --count N --workers 2` against the scratch database "
         "BENCH_REMINDERS_DATABASE_URL (migrated here; it must hold no due reminders)",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenario names to measure (with the two hello views); the "
+        "results go to bench/results-<tier>-only.json and the terminal, not docs/",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("make bench needs wrk (Debian/Ubuntu: apt-get install wrk)")
@@ -222,6 +228,13 @@ def main() -> None:
     workers = os.cpu_count() or 1
     connections = args.connections or 2 * workers
     scenarios, token, dsn, sizes = prepare()
+    only = {name for name in args.only.split(",") if name}
+    if only:
+        unknown = only - {scenario.name for scenario in scenarios}
+        if unknown:
+            sys.exit(f"--only: no scenario named {', '.join(sorted(unknown))}")
+        only |= {"hello_django", "hello_drf"}
+        scenarios = [scenario for scenario in scenarios if scenario.name in only]
     results = []
     with Server(workers) as server:
         for scenario in scenarios:
@@ -265,8 +278,12 @@ def main() -> None:
         "results": results,
         "reminders": reminders,
     }
-    json_path = Path(args.json or ROOT / "bench" / f"results-{args.tier}.json")
+    suffix = "-only" if only else ""
+    json_path = Path(args.json or ROOT / "bench" / f"results-{args.tier}{suffix}.json")
     json_path.write_text(json.dumps(report, indent=2) + "\n")
+    if only:  # a partial run leaves the full table alone
+        print(markdown(report))
+        return
     Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
     kept = kept_section(Path(args.markdown), "## Data tiers")
     Path(args.markdown).write_text(markdown(report) + (f"\n{kept}" if kept else ""))

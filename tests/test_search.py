@@ -161,3 +161,13 @@ def test_a_meeting_the_user_may_not_see_does_not_decide_the_fallback(trustee, ot
     # The restricted meeting holds the word as typed, but the trustee searches only what she
     # may see, where the word is found nowhere: the fallback finds the inflected form.
     assert found(Meeting.objects.visible_to(trustee).search("kokous")) == {inflected.pk}
+
+
+def test_a_word_found_only_inside_a_compound_still_counts_as_found_as_typed():
+    author = UserFactory()
+    inside = MeetingFactory(author=author, title="Esittely", notes="Hallituskokous pidettiin.")
+    MeetingFactory(author=author, title="Muu", notes="Sovimme kokouksessa.")
+
+    # Not a word beginning (the full-text index misses it) but in the text (the trigram index):
+    # found as typed, so the similar inflected form is not looked up.
+    assert found(Meeting.objects.search("kokous")) == {inside.pk}
