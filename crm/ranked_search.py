@@ -80,23 +80,26 @@ def top_matches(
     `search_rank` (higher is better): never every match of a common word (issue 8).
 
     The longest word leads. The rows are found in tiers, best first, each read off an index
-    and cut at `limit`; PostgreSQL stops at the first tiers that fill it:
+    and cut at `limit`:
 
     3, 2 … a name of `prefix_fields` begins with the word (`name_key` B-tree index, in name
        order: 'Hänni' lists Hänni, Hänninen, Hännijärvi … from the start of the range);
     1      the names contain it elsewhere (the trigram index over `name_fields`);
     0      only `more_ids(word)` holds it: other fields, related rows, a similar name.
 
-    The other words must each match as `term_matches(word)` says, row by row. Within a tier
-    the names most similar to the query come first. Filter the queryset before searching:
-    the top rows are the top of the queryset given.
+    The name tiers are one query, which PostgreSQL stops as soon as `limit` ids are found;
+    the last tier is a second query, only when they found fewer (its branches are the costly
+    ones to plan and to run). The queryset returned holds those ids. The other words must
+    each match as `term_matches(word)` says, row by row. Within a tier the names most similar
+    to the query come first. Filter the queryset before searching: the top rows are the top
+    of the queryset given.
     """
     terms = search_terms(clean_query(text))
     if not terms:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     lead_at = max(range(len(terms)), key=lambda i: (len(terms[i]), -i))
     lead = terms[lead_at]
-    base = queryset.order_by()
+    base = queryset.order_by().values_list("pk", flat=True)
     for term in terms[:lead_at] + terms[lead_at + 1 :]:
         base = base.filter(term_matches(term))
     key = lead.lower()
@@ -107,13 +110,15 @@ def top_matches(
         condition = prefixes[at]
         for earlier in prefixes[:at]:
             condition &= ~earlier
-        tiers.append(base.filter(condition).order_by(name_key(field), "pk").values("pk")[:limit])
+        tiers.append(base.filter(condition).order_by(name_key(field), "pk")[:limit])
     elsewhere_in_names = in_names
     for prefix in prefixes:
         elsewhere_in_names &= ~prefix
-    tiers.append(base.filter(elsewhere_in_names).values("pk")[:limit])
-    tiers.append(base.filter(pk__in=more_ids(lead)).exclude(in_names).values("pk")[:limit])
-    top = tiers[0].union(*tiers[1:], all=True)[:limit]
+    tiers.append(base.filter(elsewhere_in_names)[:limit])
+    found = list(tiers[0].union(*tiers[1:], all=True)[:limit])
+    if len(found) < limit:
+        elsewhere = base.filter(pk__in=more_ids(lead)).exclude(in_names)
+        found += elsewhere[: limit - len(found)]
 
     count = len(prefixes)
     tier = Case(
@@ -124,4 +129,4 @@ def top_matches(
     )
     similarity = name_similarity(" ".join(terms), name_fields)
     rank = ExpressionWrapper(tier + similarity, output_field=FloatField())
-    return queryset.filter(pk__in=top).annotate(search_rank=rank)
+    return queryset.filter(pk__in=found).annotate(search_rank=rank)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crm.models import Contact
 from crm.search import SEARCH_TOP_N
@@ -90,15 +91,36 @@ def test_the_top_matches_are_those_of_the_filtered_contacts():
 
 def test_the_prefix_tiers_read_the_name_key_indexes_in_order():
     ContactFactory.create_batch(3)
-    sql, params = Contact.objects.search("hänni").query.sql_with_params()
+    with CaptureQueriesContext(connection) as queries:
+        Contact.objects.search("hänni")
+    name_tiers = queries.captured_queries[0]["sql"]  # the values bound, as sent
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
+        cursor.execute("EXPLAIN " + name_tiers)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "contact_last_name_key" in plan, plan
     assert "contact_first_name_key" in plan, plan
     assert "contact_name_trgm" in plan, plan
+
+
+def test_the_other_fields_are_looked_up_only_when_the_names_leave_room(
+    django_assert_num_queries,
+):
+    agency = OrganisationFactory(name="Hänninen-säätiö")
+    by_name = ContactFactory(first_name="Eero", last_name="Hänninen", organisation=None)
+    by_organisation = ContactFactory(first_name="Ville", last_name="Virta", organisation=agency)
+
+    # The names fill no list of SEARCH_TOP_N: the other fields are a second query (the
+    # search's own queries run when it is called; the rows are read when listed).
+    with django_assert_num_queries(2):
+        searched = Contact.objects.search("hänninen")
+    assert [c.pk for c in searched] == [by_name.pk, by_organisation.pk]
+
+    many(SEARCH_TOP_N, "Hänninen")
+    with django_assert_num_queries(1):
+        searched = Contact.objects.search("hänninen")
+    assert by_organisation.pk not in {c.pk for c in searched}
 
 
 # --- Through the API and the web list ---------------------------------------------------------
