@@ -612,12 +612,13 @@ class CursorPagination(pagination.CursorPagination):
     The ordering is the view's (`ordering`, or `?ordering=` through StrictOrderingFilter).
 
     A keyset where it can be one: when every field of the ordering is a column of the row that
-    is never NULL and the last is the primary key, the cursor holds the values of all of them
-    and the next page is the rows after that one, `(last_name, id) > ('Mäkelä', 42)`, read off
-    the ordering's index with no OFFSET. DRF's own cursor holds the first field only and steps
-    over the rows sharing it with an OFFSET, whose rows PostgreSQL still builds: at tier L,
-    325 contacts named Alajärvi made page 41 cost three first pages. Other orderings (a
-    nullable field, a field across a join) keep DRF's cursor.
+    is never NULL, all run the same way and the last is the primary key, the cursor holds the
+    values of all of them and the next page is the rows after that one, one row comparison
+    `(last_name, id) > ('Mäkelä', 42)` where the ordering's index scan starts, with no OFFSET.
+    DRF's own cursor holds the first field only and steps over the rows sharing it with an
+    OFFSET, whose rows PostgreSQL still builds: at tier L, 325 contacts named Alajärvi made
+    page 41 cost three first pages. Other orderings (a nullable field, a field across a join,
+    an annotation such as a search's rank) keep DRF's cursor.
     """
 
     page_size = settings.API_PAGE_SIZE
@@ -675,20 +676,54 @@ class CursorPagination(pagination.CursorPagination):
             ]
         except (ValueError, TypeError, DjangoValidationError):
             raise exceptions.NotFound(self.invalid_cursor_message) from None
-        condition, equal = models.Q(pk__in=[]), models.Q()
-        for (field, descending), value in zip(self.keyset, values, strict=True):
-            lookup = "gt" if descending == cursor.reverse else "lt"
-            condition |= equal & models.Q(**{f"{field.attname}__{lookup}": value})
-            equal &= models.Q(**{field.attname: value})
-        # The first field's bound on its own too: where the ordering's index scan starts.
-        (first, descending), start = self.keyset[0], values[0]
-        lookup = "gte" if descending == cursor.reverse else "lte"
-        return models.Q(**{f"{first.attname}__{lookup}": start}) & condition
+        # One row comparison, where the ordering's index scan starts.
+        (_first, descending) = self.keyset[0]
+        operator = ">" if descending == cursor.reverse else "<"
+        return models.Q(RowComparison([field for field, _ in self.keyset], values, operator))
+
+
+class RowComparison(models.Expression):
+    """`(a, b, …) > (x, y, …)` (or `<`): the rows after (or before) a row in the order of
+    `fields`. A B-tree index over those columns starts its scan right there; the same
+    condition spelled out with OR (`a > x OR (a = x AND b > y)`) is read from the first `a = x`
+    and filtered row by row (tier L: 325 namesakes before the cursor's row)."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, fields: list[models.Field], values: list, operator: str):
+        super().__init__()
+        if operator not in ("<", ">"):
+            raise ValueError(operator)
+        self.operator = operator
+        self.columns = [models.F(field.attname) for field in fields]
+        self.values = [
+            models.Value(value, output_field=field)
+            for field, value in zip(fields, values, strict=True)
+        ]
+
+    def get_source_expressions(self):
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs):
+        self.columns, self.values = exprs[: len(self.columns)], exprs[len(self.columns) :]
+
+    def as_sql(self, compiler, connection):
+        sides, params = [], []
+        for expressions in (self.columns, self.values):
+            parts = []
+            for expression in expressions:
+                sql, part_params = compiler.compile(expression)
+                parts.append(sql)
+                params.extend(part_params)
+            sides.append(f"({', '.join(parts)})")
+        return f"{sides[0]} {self.operator} {sides[1]}", params
 
 
 def keyset_fields(model, ordering) -> list[tuple[models.Field, bool]] | None:
     """The ordering as (column, descending) pairs when it can page as a keyset
-    (CursorPagination): columns of the row, never NULL, the primary key last; else None."""
+    (CursorPagination): columns of the row, never NULL, all in the same direction (one row
+    comparison), the primary key last; else None."""
     fields = []
     for term in ordering:
         name = term.lstrip("-")
@@ -699,4 +734,6 @@ def keyset_fields(model, ordering) -> list[tuple[models.Field, bool]] | None:
         if not field.concrete or field.null or field.is_relation:
             return None
         fields.append((field, term.startswith("-")))
-    return fields if fields and fields[-1][0].primary_key else None
+    if not fields or not fields[-1][0].primary_key:
+        return None
+    return fields if len({descending for _field, descending in fields}) == 1 else None

@@ -56,8 +56,10 @@ def test_a_deep_page_reads_after_the_cursor_row_without_offset(client_for, trust
         response = client.get(second)
 
     assert response.status_code == 200
-    (listing,) = [q["sql"] for q in queries if '"crm_contact"."last_name" >=' in q["sql"]]
+    (listing,) = [q["sql"] for q in queries if 'FROM "crm_contact"' in q["sql"]]
     assert "OFFSET" not in listing
+    # One row comparison, which the (last_name, id) index starts its scan at.
+    assert '("crm_contact"."last_name", "crm_contact"."id") > (' in listing
 
 
 def test_meetings_newest_first_page_through_equal_times(client_for, trustee):
@@ -83,3 +85,15 @@ def test_a_forged_keyset_position_is_404_not_500(client_for, trustee, position):
     response = client_for(trustee).get("/api/v1/contacts/", {"cursor": token})
 
     assert response.status_code == 404
+
+
+def test_only_orderings_one_row_comparison_can_follow_page_as_a_keyset():
+    from config.api import keyset_fields
+    from crm.models import Contact
+
+    assert [f.name for f, _ in keyset_fields(Contact, ("last_name", "id"))] == ["last_name", "id"]
+    assert [d for _, d in keyset_fields(Contact, ("-last_name", "-id"))] == [True, True]
+    assert keyset_fields(Contact, ("last_name", "-id")) is None  # mixed directions
+    assert keyset_fields(Contact, ("last_interaction_at", "id")) is None  # nullable
+    assert keyset_fields(Contact, ("last_name",)) is None  # no primary key last
+    assert keyset_fields(Contact, ("-search_rank", "last_name", "id")) is None  # annotation
