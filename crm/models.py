@@ -18,6 +18,7 @@ from crm.history import tracked
 from crm.ranked_search import (
     MIN_FUZZY_WORD_LENGTH,
     fuzzy_name_match,
+    name_tier_ids,
     rank_by_names,
     top_matches,
 )
@@ -150,6 +151,8 @@ class OrganisationKind(models.TextChoices):
 # The columns of each trigram-indexed search expression (crm.search.trigram_index).
 ORGANISATION_SEARCH_FIELDS = ("name", "business_id", "website", "notes")
 CONTACT_NAME_FIELDS = ("first_name", "last_name")
+# The names a search word may begin, best first (each has a crm.search.name_key_index).
+CONTACT_PREFIX_FIELDS = ("last_name", "first_name")
 CONTACT_DETAIL_FIELDS = ("title", "email", "notes")
 
 
@@ -415,13 +418,24 @@ class ContactQuerySet(models.QuerySet):
         return top_matches(
             self,
             text,
-            prefix_fields=("last_name", "first_name"),
+            prefix_fields=CONTACT_PREFIX_FIELDS,
             name_fields=CONTACT_NAME_FIELDS,
             term_matches=self._term_matches,
             more_ids=lambda term: Contact.objects.ids_matching(
                 term, names=False, similar_names=True
             ),
         ).order_by("-search_rank", "last_name", "first_name", "id")
+
+    def top_name_ids(self, term: str) -> list[int]:
+        """Ids of the contacts whose names best match `term` (already unaccented), at most
+        crm.search.SEARCH_TOP_N: the names beginning with it first, then those containing it
+        (crm.ranked_search.name_tier_ids). One query."""
+        return name_tier_ids(
+            self.order_by().values_list("pk", flat=True),
+            term,
+            prefix_fields=CONTACT_PREFIX_FIELDS,
+            name_fields=CONTACT_NAME_FIELDS,
+        )
 
     @staticmethod
     def _term_matches(term: str) -> Q:

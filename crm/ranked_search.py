@@ -102,20 +102,11 @@ def top_matches(
     base = queryset.order_by().values_list("pk", flat=True)
     for term in terms[:lead_at] + terms[lead_at + 1 :]:
         base = base.filter(term_matches(term))
-    key = lead.lower()
-    prefixes = [Q(StartsWith(name_key(field), key)) for field in prefix_fields]
+    prefixes = [Q(StartsWith(name_key(field), lead.lower())) for field in prefix_fields]
     in_names = document_contains(name_fields, lead)
-    tiers = []
-    for at, field in enumerate(prefix_fields):
-        condition = prefixes[at]
-        for earlier in prefixes[:at]:
-            condition &= ~earlier
-        tiers.append(base.filter(condition).order_by(name_key(field), "pk")[:limit])
-    elsewhere_in_names = in_names
-    for prefix in prefixes:
-        elsewhere_in_names &= ~prefix
-    tiers.append(base.filter(elsewhere_in_names)[:limit])
-    found = list(tiers[0].union(*tiers[1:], all=True)[:limit])
+    found = name_tier_ids(
+        base, lead, prefix_fields=prefix_fields, name_fields=name_fields, limit=limit
+    )
     if len(found) < limit:
         elsewhere = base.filter(pk__in=more_ids(lead)).exclude(in_names)
         found += elsewhere[: limit - len(found)]
@@ -130,3 +121,29 @@ def top_matches(
     similarity = name_similarity(" ".join(terms), name_fields)
     rank = ExpressionWrapper(tier + similarity, output_field=FloatField())
     return queryset.filter(pk__in=found).annotate(search_rank=rank)
+
+
+def name_tier_ids(
+    ids: QuerySet,
+    word: str,
+    *,
+    prefix_fields: Sequence[str],
+    name_fields: Sequence[str],
+    limit: int = SEARCH_TOP_N,
+) -> list:
+    """The ids (of `ids`, a `values_list("pk", flat=True)` queryset) of at most `limit` rows
+    whose names match `word` (unaccented), best tier first (`top_matches`): the names of
+    `prefix_fields` that begin with it, in name order, then the names that contain it. One
+    query, which PostgreSQL stops as soon as `limit` ids are found."""
+    prefixes = [Q(StartsWith(name_key(field), word.lower())) for field in prefix_fields]
+    tiers = []
+    for at, field in enumerate(prefix_fields):
+        condition = prefixes[at]
+        for earlier in prefixes[:at]:
+            condition &= ~earlier
+        tiers.append(ids.filter(condition).order_by(name_key(field), "pk")[:limit])
+    elsewhere_in_names = document_contains(name_fields, word)
+    for prefix in prefixes:
+        elsewhere_in_names &= ~prefix
+    tiers.append(ids.filter(elsewhere_in_names)[:limit])
+    return list(tiers[0].union(*tiers[1:], all=True)[:limit])

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from advocacy.models import Meeting, Visibility
 from crm.models import Contact, Organisation
+from crm.search import SEARCH_TOP_N
 from tests.factories import ContactFactory, MeetingFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,19 @@ def test_a_word_found_only_inside_a_compound_still_counts_as_found_as_typed():
     # Not a word beginning (the full-text index misses it) but in the text (the trigram index):
     # found as typed, so the similar inflected form is not looked up.
     assert found(Meeting.objects.search("kokous")) == {inside.pk}
+
+
+def test_a_participant_name_counts_for_the_best_matching_contacts_only():
+    namesakes = Contact.objects.bulk_create(
+        Contact(first_name=f"Etu{n:03}", last_name="Hänninen") for n in range(SEARCH_TOP_N + 1)
+    )
+    author = UserFactory()
+    first = MeetingFactory(author=author, title="Esittely", notes="")
+    first.contact_links.create(contact=namesakes[0])
+    beyond = MeetingFactory(author=author, title="Esittely", notes="")
+    beyond.contact_links.create(contact=namesakes[-1])
+
+    # At most SEARCH_TOP_N contacts, in name order: the 201st namesake's meeting is not listed
+    # (a common surname would otherwise gather every meeting of thousands of people).
+    assert found(Meeting.objects.search("hänninen")) == {first.pk}
+    assert found(Meeting.objects.search("etu200")) == {beyond.pk}
