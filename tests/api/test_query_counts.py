@@ -316,3 +316,19 @@ def test_logging_a_meeting_with_people_met_for_the_first_time_runs_a_fixed_numbe
 
     assert response.status_code == 201, response.json()
     assert len(response.json()["contacts"]) == 1 + new_contacts
+
+
+def test_a_contact_search_runs_the_same_queries_for_one_match_and_for_fifty(
+    client_for, trustee, django_assert_num_queries
+):
+    client = client_for(trustee)
+    ContactFactory(last_name="Hänninen")
+    # The names (one query), the other fields (one, as the names leave room), the rows (one).
+    with django_assert_num_queries(3):
+        one = client.get("/api/v1/contacts/", {"search": "hänninen", "page_size": 100})
+    ContactFactory.create_batch(49, last_name="Hänninen")
+    with django_assert_num_queries(3):
+        fifty = client.get("/api/v1/contacts/", {"search": "hänninen", "page_size": 100})
+
+    assert len(one.json()["results"]) == 1
+    assert len(fifty.json()["results"]) == 50
