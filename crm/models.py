@@ -421,9 +421,7 @@ class ContactQuerySet(models.QuerySet):
             prefix_fields=CONTACT_PREFIX_FIELDS,
             name_fields=CONTACT_NAME_FIELDS,
             term_matches=self._term_matches,
-            more_ids=lambda term: Contact.objects.ids_matching(
-                term, names=False, similar_names=True
-            ),
+            other_matches=self._other_matches,
         ).order_by("-search_rank", "last_name", "first_name", "id")
 
     def top_name_ids(self, term: str) -> list[int]:
@@ -438,15 +436,27 @@ class ContactQuerySet(models.QuerySet):
         )
 
     @staticmethod
-    def _term_matches(term: str) -> Q:
-        """One word matches a contact row: in its names or details, its organisation's name, or
-        a name similar to it. Checked row by row, on rows an index has found for another word."""
-        return (
-            document_contains(CONTACT_NAME_FIELDS, term)
-            | document_contains(CONTACT_DETAIL_FIELDS, term)
-            | Q(organisation__in=Organisation.objects.name_contains(term).values("pk").order_by())
-            | fuzzy_name_match(term, CONTACT_NAME_FIELDS)
-        )
+    def _other_matches(term: str, similar: bool = False) -> list[Q]:
+        """The ways a word matches a contact other than in the names, each served by its own
+        index: the details, the organisation's name and, with `similar`, a name similar to
+        it (a misspelling, crm.ranked_search.fuzzy_name_match)."""
+        organisations = Organisation.objects.name_contains(term).values("pk").order_by()
+        matches = [
+            document_contains(CONTACT_DETAIL_FIELDS, term),
+            Q(organisation__in=organisations),
+        ]
+        if similar and len(term) >= MIN_FUZZY_WORD_LENGTH:
+            matches.append(fuzzy_name_match(term, CONTACT_NAME_FIELDS))
+        return matches
+
+    @classmethod
+    def _term_matches(cls, term: str) -> Q:
+        """One word matches a contact row: in its names, or as `_other_matches` says (not by
+        similarity). Checked row by row, on rows an index has found for another word."""
+        condition = document_contains(CONTACT_NAME_FIELDS, term)
+        for match in cls._other_matches(term):
+            condition |= match
+        return condition
 
     def ids_matching(
         self, term: str, *, names: bool = True, details: bool = True, similar_names: bool = False

@@ -28,6 +28,9 @@ from crm.search import (
 )
 
 MAX_QUERY_LENGTH = 200
+# A trigram index finds a word inside a text from three letters on; a shorter one only leads
+# to the names it begins (top_matches).
+MIN_CONTAINS_LENGTH = 3
 # Shorter words give too many accidental trigram neighbours.
 MIN_FUZZY_WORD_LENGTH = 4
 
@@ -73,7 +76,7 @@ def top_matches(
     prefix_fields: Sequence[str],
     name_fields: Sequence[str],
     term_matches: Callable[[str], Q],
-    more_ids: Callable[[str], QuerySet],
+    other_matches: Callable[[str, bool], Sequence[Q]],
     limit: int = SEARCH_TOP_N,
 ) -> QuerySet:
     """The best `limit` rows of `queryset` matching every word of `text`, annotated with
@@ -85,35 +88,55 @@ def top_matches(
     3, 2 … a name of `prefix_fields` begins with the word (`name_key` B-tree index, in name
        order: 'Hänni' lists Hänni, Hänninen, Hännijärvi … from the start of the range);
     1      the names contain it elsewhere (the trigram index over `name_fields`);
-    0      only `more_ids(word)` holds it: other fields, related rows, a similar name.
+    0      it matches only as one of `other_matches(word, similar)` says (other fields,
+           related rows, each its own index; with `similar`, a similar name: only when no
+           name holds the words as typed), or another word matches only outside the names
+           (`term_matches(word)`).
 
-    The name tiers are one query, which PostgreSQL stops as soon as `limit` ids are found;
-    the last tier is a second query, only when they found fewer (its branches are the costly
-    ones to plan and to run). The queryset returned holds those ids. The other words must
-    each match as `term_matches(word)` says, row by row. Within a tier the names most similar
-    to the query come first. Filter the queryset before searching: the top rows are the top
-    of the queryset given.
+    The name tiers, where every other word is in the names too, are one query, which
+    PostgreSQL stops as soon as `limit` ids are found; the last tier is a second query, only
+    when they found fewer, its branches cut at `limit` each. A word shorter than a trigram
+    (MIN_CONTAINS_LENGTH) leads only to the names it begins: no index finds it inside a text.
+    The queryset returned holds those ids; within a tier the names most similar to the query
+    come first. Filter the queryset before searching: the top rows are the top of the
+    queryset given.
     """
     terms = search_terms(clean_query(text))
     if not terms:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     lead_at = max(range(len(terms)), key=lambda i: (len(terms[i]), -i))
-    lead = terms[lead_at]
-    base = queryset.order_by().values_list("pk", flat=True)
-    for term in terms[:lead_at] + terms[lead_at + 1 :]:
-        base = base.filter(term_matches(term))
-    prefixes = [Q(StartsWith(name_key(field), lead.lower())) for field in prefix_fields]
-    in_names = document_contains(name_fields, lead)
+    lead, others = terms[lead_at], terms[:lead_at] + terms[lead_at + 1 :]
+    ids = queryset.order_by().values_list("pk", flat=True)
+    others_in_names = Q()
+    for term in others:
+        others_in_names &= document_contains(name_fields, term)
     found = name_tier_ids(
-        base, lead, prefix_fields=prefix_fields, name_fields=name_fields, limit=limit
+        ids.filter(others_in_names),
+        lead,
+        prefix_fields=prefix_fields,
+        name_fields=name_fields,
+        limit=limit,
     )
-    if len(found) < limit:
-        elsewhere = base.filter(pk__in=more_ids(lead)).exclude(in_names)
-        found += elsewhere[: limit - len(found)]
+    in_names = document_contains(name_fields, lead)
+    room = limit - len(found)
+    if room > 0 and len(lead) >= MIN_CONTAINS_LENGTH:
+        matching = ids
+        for term in others:
+            matching = matching.filter(term_matches(term))
+        branches = [
+            matching.filter(condition & ~in_names) for condition in other_matches(lead, not found)
+        ]
+        if others:
+            branches.insert(0, matching.filter(in_names & ~others_in_names))
+        cut = [branch[:room] for branch in branches]
+        found += cut[0].union(*cut[1:], all=True)[:room]
 
-    count = len(prefixes)
+    prefixes = [Q(StartsWith(name_key(field), lead.lower())) for field in prefix_fields]
     tier = Case(
-        *(When(prefix, then=Value(float(count - at + 1))) for at, prefix in enumerate(prefixes)),
+        *(
+            When(prefix, then=Value(float(len(prefixes) - at + 1)))
+            for at, prefix in enumerate(prefixes)
+        ),
         When(in_names, then=Value(1.0)),
         default=Value(0.0),
         output_field=FloatField(),
@@ -142,8 +165,9 @@ def name_tier_ids(
         for earlier in prefixes[:at]:
             condition &= ~earlier
         tiers.append(ids.filter(condition).order_by(name_key(field), "pk")[:limit])
-    elsewhere_in_names = document_contains(name_fields, word)
-    for prefix in prefixes:
-        elsewhere_in_names &= ~prefix
-    tiers.append(ids.filter(elsewhere_in_names)[:limit])
+    if len(word) >= MIN_CONTAINS_LENGTH:
+        elsewhere_in_names = document_contains(name_fields, word)
+        for prefix in prefixes:
+            elsewhere_in_names &= ~prefix
+        tiers.append(ids.filter(elsewhere_in_names)[:limit])
     return list(tiers[0].union(*tiers[1:], all=True)[:limit])

@@ -56,6 +56,27 @@ def test_a_misspelt_name_is_still_found_below_the_names_that_contain_the_word():
     assert names(Contact.objects.search("Jarvinne")) == ["Outi Järvinen"]
 
 
+def test_similar_names_are_looked_up_only_when_no_name_holds_the_word():
+    ContactFactory(first_name="Outi", last_name="Virtanen", organisation=None)
+    ContactFactory(first_name="Olli", last_name="Virtaneen", organisation=None)
+
+    assert names(Contact.objects.search("virtanen")) == ["Outi Virtanen"]
+    assert names(Contact.objects.search("virtaneen")) == ["Olli Virtaneen"]
+    assert sorted(names(Contact.objects.search("virtanem"))) == [
+        "Olli Virtaneen",
+        "Outi Virtanen",
+    ]
+
+
+def test_a_word_of_one_or_two_letters_finds_the_names_it_begins_only():
+    ek = ContactFactory(first_name="Aino", last_name="Ek", email="ab@example.fi")
+    ContactFactory(first_name="Eero", last_name="Mäkinen", email="mek@example.fi")
+
+    assert names(Contact.objects.search("ek")) == ["Aino Ek"]
+    assert names(Contact.objects.search("ab")) == []  # not inside an e-mail address
+    assert [c.pk for c in Contact.objects.search("ai ek")] == [ek.pk]
+
+
 def test_a_like_wildcard_is_no_prefix_wildcard():
     ContactFactory(first_name="Aino", last_name="Hänninen")
 
