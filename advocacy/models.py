@@ -475,7 +475,7 @@ def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
     # them: at tier L a common surname names 20,000 contacts, with 300,000 meetings, a second
     # to gather and sort), and the contacts of organisations whose names contain it.
     by_name = Contact.objects.top_name_ids(term)
-    by_organisation = Contact.objects.ids_matching(term, names=False, details=False)
+    by_organisation = Contact.objects.ids_in_organisations_named(term)
     for contacts in (by_name, by_organisation):
         parts.append(
             MeetingContact.objects.filter(contact_id__in=contacts).values("meeting_id").order_by()

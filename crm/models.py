@@ -16,7 +16,6 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.history import tracked
 from crm.ranked_search import (
-    MIN_FUZZY_WORD_LENGTH,
     fuzzy_name_match,
     name_tier_ids,
     rank_by_names,
@@ -445,7 +444,7 @@ class ContactQuerySet(models.QuerySet):
             document_contains(CONTACT_DETAIL_FIELDS, term),
             Q(organisation__in=organisations),
         ]
-        if similar and len(term) >= MIN_FUZZY_WORD_LENGTH:
+        if similar:
             matches.append(fuzzy_name_match(term, CONTACT_NAME_FIELDS))
         return matches
 
@@ -458,40 +457,11 @@ class ContactQuerySet(models.QuerySet):
             condition |= match
         return condition
 
-    def ids_matching(
-        self, term: str, *, names: bool = True, details: bool = True, similar_names: bool = False
-    ):
-        """Ids of contacts whose name (with `names`; and, with `details`, title, e-mail or
-        notes), or whose organisation's name, contains `term` (already unaccented); with
-        `similar_names`, also those with a name similar to it (a misspelling,
-        crm.ranked_search.fuzzy_name_match)."""
-        by_organisation = (
-            Contact.objects.filter(
-                organisation__in=Organisation.objects.name_contains(term).values("pk").order_by()
-            )
-            .values("pk")
-            .order_by()
-        )
-        parts = []
-        if names:
-            parts.append(
-                Contact.objects.filter(document_contains(CONTACT_NAME_FIELDS, term))
-                .values("pk")
-                .order_by()
-            )
-        if similar_names and len(term) >= MIN_FUZZY_WORD_LENGTH:
-            parts.append(
-                Contact.objects.filter(fuzzy_name_match(term, CONTACT_NAME_FIELDS))
-                .values("pk")
-                .order_by()
-            )
-        if details:
-            parts.append(
-                Contact.objects.filter(document_contains(CONTACT_DETAIL_FIELDS, term))
-                .values("pk")
-                .order_by()
-            )
-        return by_organisation.union(*parts)
+    def ids_in_organisations_named(self, term: str):
+        """Ids of contacts of an organisation whose name contains `term` (already unaccented):
+        the trigram index `organisation_name_trgm`, then each organisation's contacts."""
+        organisations = Organisation.objects.name_contains(term).values("pk").order_by()
+        return Contact.objects.filter(organisation__in=organisations).values("pk").order_by()
 
 
 # last_interaction_at is derived from meetings (whose own history records them), so a change
