@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.history import tracked
 from crm.models import Contact, Municipality, Organisation, Role, Tag, User
 from crm.search import (
+    SEARCH_TOP_N,
     Document,
     FinnishMatches,
     WordSimilar,
@@ -444,59 +445,56 @@ class MeetingSearchVector(Expression):
 
 
 def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
-    """Ids of meetings matching one search word: `term` unaccented, `word` as typed; `scope`
-    the meetings searched (the caller's visible ones), which decide whether the word is found
-    as typed."""
-    in_text = (
-        Meeting.objects.filter(document_contains(MEETING_SEARCH_FIELDS, term))
-        .values("pk")
-        .order_by()
-    )
-    parts = []
+    """Ids of meetings of `scope` (the meetings searched: the caller's visible ones, matching
+    the words before) that match one search word, `term` unaccented and `word` as typed.
+
+    Each way a word matches is its own branch, cut at the newest SEARCH_TOP_N meetings of
+    `scope`: a common word ('kunta' is in a million meetings at tier L) costs a walk down
+    the meetings' time index, a rare one a look in the branch's own index; either way no
+    branch gathers every match. The newest SEARCH_TOP_N matches of the word are among them.
+    """
+    in_text = document_contains(MEETING_SEARCH_FIELDS, term)
+    conditions = [in_text]
     prefix = finnish_prefix_query(word)
-    as_prefix = None
-    if prefix:
-        as_prefix = Meeting.objects.filter(FinnishMatches(MeetingSearchVector(), prefix))
-        parts.append(as_prefix.values("pk").order_by())
+    as_prefix = Q(FinnishMatches(MeetingSearchVector(), prefix)) if prefix else None
+    if as_prefix is not None:
+        conditions.append(as_prefix)
     if len(term) >= SIMILAR_WORD_MIN_LENGTH and not _found_as_typed(scope, in_text, as_prefix):
         # The fallback for inflected forms the stemmer misses (`kokous` finds `kokouksessa`),
         # for a word found nowhere as typed. Word similarity rechecks every candidate's whole
         # text, and even planning it evaluates the operator over the column's statistics (3 to
         # 15 ms): far too slow for a word that occurs in thousands of meetings, and not needed
         # when the word itself is found.
-        parts.append(
-            Meeting.objects.filter(
-                WordSimilar(Document(*(F(f) for f in MEETING_SEARCH_FIELDS)), term)
-            )
-            .values("pk")
-            .order_by()
-        )
-    # The participants: the contacts whose names match the word best (at most SEARCH_TOP_N of
-    # them: at tier L a common surname names 20,000 contacts, with 300,000 meetings, a second
-    # to gather and sort), and the contacts of organisations whose names contain it.
-    by_name = Contact.objects.top_name_ids(term)
-    by_organisation = Contact.objects.ids_in_organisations_named(term)
-    for contacts in (by_name, by_organisation):
-        parts.append(
-            MeetingContact.objects.filter(contact_id__in=contacts).values("meeting_id").order_by()
-        )
-    parts.append(
-        Meeting.organisations.through.objects.filter(
-            organisation_id__in=Organisation.objects.name_contains(term).values("pk").order_by()
-        )
-        .values("meeting_id")
-        .order_by()
-    )
-    return in_text.union(*parts)
+        conditions.append(Q(WordSimilar(Document(*(F(f) for f in MEETING_SEARCH_FIELDS)), term)))
+    # The participants and organisations whose names match the word best, at most
+    # SEARCH_TOP_N of each (one query each): at tier L a common surname names 20,000
+    # contacts, with 300,000 meetings, a second to gather.
+    contacts = Contact.objects.top_name_ids(term)
+    organisations = Organisation.objects.top_name_ids(term)
+    links = MeetingContact.objects.order_by()
+    conditions += [
+        Q(pk__in=links.filter(contact_id__in=contacts).values("meeting_id")),
+        Q(pk__in=links.filter(contact__organisation_id__in=organisations).values("meeting_id")),
+        Q(
+            pk__in=Meeting.organisations.through.objects.filter(
+                organisation_id__in=organisations
+            ).values("meeting_id")
+        ),
+    ]
+    newest = [
+        scope.filter(condition).order_by("-occurred_at", "-id").values("pk")[:SEARCH_TOP_N]
+        for condition in conditions
+    ]
+    return newest[0].union(*newest[1:], all=True)
 
 
-def _found_as_typed(scope, in_text, as_prefix) -> bool:
+def _found_as_typed(scope, in_text: Q, as_prefix: Q | None) -> bool:
     """Whether a word occurs as typed in one of the meetings of `scope`: as a Finnish word
     beginning (the full-text index, a fraction of a millisecond) or else anywhere in the text
     (the trigram index: at tier L, 16 ms for a word of common trigrams)."""
-    if as_prefix is not None and scope.filter(pk__in=as_prefix.values("pk").order_by()).exists():
+    if as_prefix is not None and scope.filter(as_prefix).exists():
         return True
-    return scope.filter(pk__in=in_text).exists()
+    return scope.filter(in_text).exists()
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -541,12 +539,20 @@ class MeetingQuerySet(models.QuerySet):
         MeetingSearchVector and its index `meeting_search_vector`) and, from five letters on,
         when it is found nowhere as typed among these meetings, inflected forms the stemmer
         misses (`kokous` finds `kokouksessa`, trigram word similarity; one more query
-        decides). A participant's name counts for the contacts whose names match best, at
-        most crm.search.SEARCH_TOP_N of them (one query per word finds them).
+        decides). A participant's or organisation's name counts for the contacts and
+        organisations whose names match best, at most crm.search.SEARCH_TOP_N of each (a
+        query each per word).
+
+        Lists at most the newest SEARCH_TOP_N matches of each way the longest word matches,
+        and of those the ones the other words match (`_meeting_ids_matching`): never every
+        match of a common word.
 
         Every branch is served by an index and the ids united, so no branch scans the table."""
+        words = zip(search_terms(text), raw_search_words(text), strict=True)
         queryset = self
-        for term, word in zip(search_terms(text), raw_search_words(text), strict=True):
+        # The longest word first, usually the rarest: the next words are looked for among
+        # its newest matches.
+        for term, word in sorted(words, key=lambda pair: -len(pair[0])):
             queryset = queryset.filter(pk__in=_meeting_ids_matching(term, word, queryset))
         return queryset
 

@@ -350,7 +350,12 @@ class OrganisationInputSerializer(serializers.ModelSerializer):
 
 
 class OrganisationFilter(SearchFilterSet):
-    search = search_filter()
+    search = search_filter(
+        _(
+            "Words to find (every word, accent-insensitive) in names, business IDs, websites "
+            "and notes. Lists only the best matches, best first."
+        )
+    )
     kind = ChoicesFilter(choices=OrganisationKind.choices)
     tags = tag_filter()
     network = filters.ModelChoiceFilter(
@@ -375,6 +380,8 @@ class OrganisationViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     input_serializer_class = OrganisationInputSerializer
     filterset_class = OrganisationFilter
     ordering = ("name", "id")
+    # ?search= lists the best matches first, at most crm.search.SEARCH_TOP_N of them.
+    search_ordering = ("-search_rank", "name", "id")
     ordering_fields = ("name", "created_at", "id")
     action_rules = {
         "create": rules.can_edit_directory,

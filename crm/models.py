@@ -18,13 +18,11 @@ from crm.history import tracked
 from crm.ranked_search import (
     fuzzy_name_match,
     name_tier_ids,
-    rank_by_names,
     top_matches,
 )
 from crm.search import (
     document_contains,
     name_key_index,
-    search_terms,
     text_search_q,
     trigram_index,
 )
@@ -157,15 +155,40 @@ CONTACT_DETAIL_FIELDS = ("title", "email", "notes")
 
 class OrganisationQuerySet(models.QuerySet):
     def search(self, text: str) -> OrganisationQuerySet:
-        """Organisations whose name, business ID, website or notes contain every word of `text`,
-        accent-insensitively (trigram index `organisation_search_trgm`)."""
-        queryset = self
-        for term in search_terms(text):
-            queryset = queryset.filter(
-                document_contains(ORGANISATION_SEARCH_FIELDS, term)
-                | fuzzy_name_match(term, ["name"])
-            )
-        return rank_by_names(queryset, text, ["name"]).order_by("-search_rank", "name", "id")
+        """The best matches (at most crm.search.SEARCH_TOP_N) among these organisations for
+        `text`: those whose name, business ID, website or notes contain every word of it,
+        accent-insensitively, or whose name is similar to a word (a misspelling).
+
+        Best first (`search_rank`): the name begins with the query's longest word, then the
+        name contains it, then only the other fields do (crm.ranked_search.top_matches).
+        Search last, after the other filters."""
+        return top_matches(
+            self,
+            text,
+            prefix_fields=("name",),
+            name_fields=("name",),
+            term_matches=lambda term: document_contains(ORGANISATION_SEARCH_FIELDS, term),
+            other_matches=self._other_matches,
+        ).order_by("-search_rank", "name", "id")
+
+    @staticmethod
+    def _other_matches(term: str, similar: bool = False) -> list[Q]:
+        """A word outside the name (business ID, website, notes: `organisation_search_trgm`)
+        and, with `similar`, a name similar to it (`organisation_name_trgm`)."""
+        matches = [document_contains(ORGANISATION_SEARCH_FIELDS, term)]
+        if similar:
+            matches.append(fuzzy_name_match(term, ["name"]))
+        return matches
+
+    def top_name_ids(self, term: str) -> list[int]:
+        """Ids of the organisations whose names best match `term` (already unaccented), at
+        most crm.search.SEARCH_TOP_N (crm.ranked_search.name_tier_ids). One query."""
+        return name_tier_ids(
+            self.order_by().values_list("pk", flat=True),
+            term,
+            prefix_fields=("name",),
+            name_fields=("name",),
+        )
 
     def name_contains(self, term: str) -> OrganisationQuerySet:
         """Organisations whose name contains `term` (unaccented): index `organisation_name_trgm`."""
@@ -240,6 +263,8 @@ class Organisation(models.Model):
             ),
         ]
         indexes = [
+            # The names that begin with a searched word, in order (crm.ranked_search.top_matches).
+            name_key_index("name", name="organisation_name_key"),
             models.Index(fields=["municipality", "kind"], name="organisation_municipality_kind"),
             models.Index(Upper("name"), name="organisation_name_upper"),
             trigram_index("name", name="organisation_name_trgm"),

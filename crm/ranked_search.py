@@ -53,14 +53,6 @@ def fuzzy_name_match(term: str, name_fields: Sequence[str]) -> Q:
     return Q(WordSimilar(Document(*(F(field) for field in name_fields)), term))
 
 
-def rank_by_names(queryset: QuerySet, text: str, name_fields: Sequence[str]) -> QuerySet:
-    """Annotate `search_rank`: the best trigram word similarity of the query to the names."""
-    query = " ".join(search_terms(clean_query(text)))
-    if not query:
-        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
-    return queryset.annotate(search_rank=name_similarity(query, name_fields))
-
-
 def name_similarity(query: str, name_fields: Sequence[str]):
     """The best trigram word similarity (0 to 1) of `query` to one of the names."""
     similarities = [
