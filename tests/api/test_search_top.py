@@ -1,13 +1,18 @@
-"""Name search lists its best matches only (issue 8): ranked in tiers read off indexes, cut at
-SEARCH_TOP_N, after the other filters — through the model, the API and the web list."""
+"""Search lists its best matches only (issue 8): contacts and organisations ranked in tiers read
+off indexes, meetings newest first per way a word matches; cut at SEARCH_TOP_N, after the other
+filters — through the model, the API and the web list."""
 
 from __future__ import annotations
+
+import datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from crm.models import Contact
+from advocacy.models import Meeting, Visibility
+from crm.models import Contact, Organisation
 from crm.search import SEARCH_TOP_N
 from tests.api.helpers import ids
 from tests.factories import ContactFactory, OrganisationFactory, municipality
@@ -197,3 +202,44 @@ def test_web_list_says_when_only_the_best_matches_are_listed(client, staff):
     assert f"Vain {SEARCH_TOP_N} parasta osumaa" in capped.content.decode()
     assert few.context["page"].paginator.count == 1
     assert "parasta osumaa" not in few.content.decode()
+
+
+# --- Meetings and organisations ----------------------------------------------------------------
+
+
+def test_a_meeting_search_lists_the_newest_matches_of_each_way_a_word_matches(trustee):
+    start = timezone.now() - datetime.timedelta(days=SEARCH_TOP_N + 30)
+    common = Meeting.objects.bulk_create(
+        Meeting(
+            title=f"Kuntakokous {n}",
+            notes="Kunta ja maakunta.",
+            occurred_at=start + datetime.timedelta(days=n),
+            author=trustee,
+            municipality=trustee.municipality,
+            visibility=Visibility.JOINT,
+        )
+        for n in range(SEARCH_TOP_N + 20)
+    )
+    newest_first = sorted(common, key=lambda m: m.occurred_at, reverse=True)
+
+    found = list(Meeting.objects.visible_to(trustee).search("kunta").order_by("-occurred_at"))
+
+    assert [m.pk for m in found] == [m.pk for m in newest_first[:SEARCH_TOP_N]]
+
+
+def test_organisations_beginning_with_the_word_come_first_and_only_the_best_are_listed():
+    OrganisationFactory(name="Pohjois-Savon liitto")
+    OrganisationFactory(name="Savonlinnan kaupunki")
+    OrganisationFactory(name="Savo-Karjalan yhtymä", notes="")
+    OrganisationFactory(name="Muu yhdistys", notes="Toimii Savossa.")
+    Organisation.objects.bulk_create(
+        Organisation(name=f"Savon yritys {n:03}") for n in range(SEARCH_TOP_N)
+    )
+
+    found = [o.name for o in Organisation.objects.search("savo")]
+
+    assert len(found) == SEARCH_TOP_N
+    assert all(name.startswith("Savo") for name in found)
+    assert found[0] == "Savo-Karjalan yhtymä"  # the name most like the word
+    few = [o.name for o in Organisation.objects.search("savossa")]
+    assert few == ["Muu yhdistys"]
