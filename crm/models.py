@@ -8,8 +8,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, TextField
-from django.db.models.functions import Cast, JSONObject, Lower, Upper
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce, JSONObject, Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -195,11 +195,21 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(document_contains(["name"], term))
 
     def for_list(self) -> OrganisationQuerySet:
-        """Lists and details: municipality and tags fetched along, contacts counted."""
+        """Lists and details: municipality and tags fetched along, contacts counted.
+
+        The count is a subquery per row, not a join and GROUP BY: a search (or any other
+        filter) then reads organisations alone, and PostgreSQL counts for the rows shown."""
+        counts = (
+            Contact.objects.filter(organisation=OuterRef("pk"))
+            .order_by()
+            .values("organisation")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
         return (
             self.select_related("municipality", "parent")
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
-            .annotate(contact_count=Count("contacts", distinct=True))
+            .annotate(contact_count=Coalesce(Subquery(counts), 0))
         )
 
 

@@ -81,20 +81,23 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             # Last: the search keeps the best matches of the contacts filtered so far.
             contacts = contacts.search(data["q"])
     page = paginate(request, contacts)
-    searched = form.is_valid() and bool(form.cleaned_data["q"])
     return render(
         request,
         "crm/contact_list.html",
         {
             "form": form,
             "page": page,
-            "search_top_n": SEARCH_TOP_N
-            if searched and page.paginator.count >= SEARCH_TOP_N
-            else None,
+            "search_top_n": _search_top_n(form, page),
             "query_string": _query_without_page(request),
             "can_edit": rules.can_edit_directory(request.user),
         },
     )
+
+
+def _search_top_n(form, page) -> int | None:
+    """SEARCH_TOP_N when a search filled its list of best matches (the page says so)."""
+    searched = form.is_valid() and bool(form.cleaned_data["q"])
+    return SEARCH_TOP_N if searched and page.paginator.count >= SEARCH_TOP_N else None
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -219,14 +222,15 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = Organisation.objects.for_list().order_by("name", "id")
     if form.is_valid():
         data = form.cleaned_data
-        if data["q"]:
-            organisations = organisations.search(data["q"])
         if data["kind"]:
             organisations = organisations.filter(kind=data["kind"])
         if data["municipality"]:
             organisations = organisations.filter(municipality=data["municipality"])
         if data["tag"]:
             organisations = organisations.filter(tags=data["tag"])
+        if data["q"]:
+            # Last: the search keeps the best matches of the organisations filtered so far.
+            organisations = organisations.search(data["q"])
     page = paginate(request, organisations)
     return render(
         request,
@@ -234,6 +238,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "search_top_n": _search_top_n(form, page),
             "query_string": _query_without_page(request),
             "can_edit": rules.can_edit_directory(request.user),
         },
