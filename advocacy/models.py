@@ -468,13 +468,12 @@ def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
         conditions.append(Q(WordSimilar(Document(*(F(f) for f in MEETING_SEARCH_FIELDS)), term)))
     # The participants and organisations whose names match the word best, at most
     # SEARCH_TOP_N of each (one query each): at tier L a common surname names 20,000
-    # contacts, with 300,000 meetings, a second to gather.
+    # contacts, with 300,000 meetings, a second to gather. A meeting's organisations include
+    # its participants' organisations (log_meeting links them).
     contacts = Contact.objects.top_name_ids(term)
     organisations = Organisation.objects.top_name_ids(term)
-    links = MeetingContact.objects.order_by()
     conditions += [
-        Q(pk__in=links.filter(contact_id__in=contacts).values("meeting_id")),
-        Q(pk__in=links.filter(contact__organisation_id__in=organisations).values("meeting_id")),
+        Q(pk__in=MeetingContact.objects.filter(contact_id__in=contacts).values("meeting_id")),
         Q(
             pk__in=Meeting.organisations.through.objects.filter(
                 organisation_id__in=organisations

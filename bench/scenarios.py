@@ -130,8 +130,9 @@ def prepare():
     body = json.dumps(
         {
             "kind": "in_person",
-            "title": "Benchmark: tapaaminen ympäristölautakunnan kanssa",
-            "notes": "Keskustelimme ympäristöluvista ja liikenneyhteyksistä.",
+            # Not the notes search's word: each run would add a thousand meetings it finds.
+            "title": "Benchmark: tapaaminen liikennelautakunnan kanssa",
+            "notes": "Keskustelimme liikenneyhteyksistä ja kaavoituksesta.",
             "occurred_at": timezone.now().isoformat(),
             "contacts": participants,
             "follow_ups": [
