@@ -492,12 +492,6 @@ class ContactQuerySet(models.QuerySet):
             condition |= match
         return condition
 
-    def ids_in_organisations_named(self, term: str):
-        """Ids of contacts of an organisation whose name contains `term` (already unaccented):
-        the trigram index `organisation_name_trgm`, then each organisation's contacts."""
-        organisations = Organisation.objects.name_contains(term).values("pk").order_by()
-        return Contact.objects.filter(organisation__in=organisations).values("pk").order_by()
-
 
 # last_interaction_at is derived from meetings (whose own history records them), so a change
 # of it alone is no event.
