@@ -43,6 +43,8 @@ class AutoSchema(SpectacularAutoSchema):
         }
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors["409"] = (_ERROR, "Conflicts with the current state or a stale version.")
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["415"] = (_ERROR, "The body's media type is not one the operation reads.")
         if self.method in ("PUT", "PATCH") and isinstance(self.view, VersionedMixin):
             errors["412"] = (_ERROR, "If-Match names an older version.")
             errors["428"] = (_ERROR, 'Neither If-Match nor a "version" field was given.')

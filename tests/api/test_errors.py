@@ -106,3 +106,15 @@ def test_odd_ids_in_the_path_are_404(client, trustee, pk):
     MeetingFactory(author=trustee)
 
     assert client.get(f"/api/v1/meetings/{pk}/").status_code == 404
+
+
+def test_a_body_of_a_media_type_the_api_does_not_read_is_a_documented_415(client, anonymous):
+    before = Meeting.objects.count()
+
+    response = client.generic("POST", "/api/v1/meetings/", b"title=x", content_type="")
+
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+    assert Meeting.objects.count() == before
+    schema = anonymous.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "415" in schema["paths"]["/api/v1/meetings/"]["post"]["responses"]
