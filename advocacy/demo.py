@@ -26,7 +26,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pghistory
-import pghistory.trigger
 import pgtrigger
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -47,6 +46,7 @@ from advocacy.models import (
     GoalStatus,
     Meeting,
     MeetingContact,
+    MeetingSearchWord,
     Notification,
     Reminder,
     ReminderKind,
@@ -350,7 +350,8 @@ class LoadWindow:
     """The bulk load's way around the per-row costs of PostgreSQL: for the tables given, the
     secondary indexes (not unique, not backing a constraint, found in the catalog so that an
     index added by any later migration is handled too) and the foreign keys are dropped, and
-    the history triggers disabled; `close()` puts all of it back, the indexes built in one pass
+    the history triggers and the meetings' vocabulary trigger disabled; `close()` puts all
+    of it back (the vocabulary rebuilt in one pass), the indexes built in one pass
     each with a large `maintenance_work_mem`, the foreign keys validated by one join each.
 
     Everything happens inside the seed's transaction: if the seed fails, the rollback restores
@@ -362,10 +363,11 @@ class LoadWindow:
     def __init__(self, models, log) -> None:
         self.tables = [m._meta.db_table for m in models]
         self.log = log
+        # The history triggers and the meetings' vocabulary trigger (rebuilt in one pass).
         self.history = [
             (model._meta.db_table, trigger.get_pgid(model))
             for model, trigger in pgtrigger.registered()
-            if isinstance(trigger, pghistory.trigger.Event) and model._meta.db_table in self.tables
+            if model._meta.db_table in self.tables
         ]
 
     def open(self) -> None:
@@ -403,6 +405,10 @@ class LoadWindow:
                 self.log(f"  {name}: {time.monotonic() - started:.1f} s")
             for table, name in self.history:
                 cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(name)}")
+        if Meeting._meta.db_table in self.tables:
+            started = time.monotonic()
+            MeetingSearchWord.objects.rebuild()
+            self.log(f"  meeting search words: {time.monotonic() - started:.1f} s")
 
 
 def already_seeded() -> bool:

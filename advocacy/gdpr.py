@@ -20,7 +20,7 @@ from crm import services as crm_services
 from crm.models import AccessPurpose, Contact, User
 from crm.rules import can_anonymise_contacts
 
-from .models import FollowUp, Meeting, Notification, OutboxEmail, Reminder
+from .models import FollowUp, Meeting, MeetingSearchWord, Notification, OutboxEmail, Reminder
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -139,6 +139,7 @@ def anonymise_contact_everywhere(*, contact: Contact, by: User) -> Contact:
     crm_services.anonymise_contact(contact=contact, by=by)
     crm_gdpr.scrub_text(_advocacy_texts(contact), patterns, related=True)
     crm_gdpr.scrub_text(_all_advocacy_texts(), patterns, related=False)
+    MeetingSearchWord.objects.forget(patterns.everywhere + patterns.related)
     crm_gdpr.scrub_directory(contact, patterns)
     crm_gdpr.record_access(
         user=by, purpose=AccessPurpose.ANONYMISATION, contact=contact, target="anonymisation"

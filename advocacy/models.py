@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Exists,
     Expression,
@@ -30,9 +33,8 @@ from crm.history import tracked
 from crm.models import Contact, Municipality, Organisation, Role, Tag, User
 from crm.search import (
     SEARCH_TOP_N,
-    Document,
     FinnishMatches,
-    WordSimilar,
+    KuusikkoUnaccent,
     document_contains,
     finnish_prefix_query,
     raw_search_words,
@@ -411,6 +413,135 @@ MEETING_ROW_FIELDS = (
 )
 # Shorter words are not looked up by similarity: too many false friends.
 SIMILAR_WORD_MIN_LENGTH = 5
+# The most similar words of the meetings' vocabulary a word also finds (MeetingSearchWord).
+SIMILAR_WORDS = 20
+# MeetingSearchWord keeps a long token as pieces of WORD_PIECE characters, each starting
+# WORD_PIECE_STEP after the last: a search word of up to WORD_PIECE_STEP characters lies
+# whole within one piece (migration advocacy 0012, kuusikko_meeting_words).
+WORD_PIECE, WORD_PIECE_STEP = 200, 100
+# The words of a meeting (alias `{0}`), for the trigger and the rebuild: its searchable text's
+# tokens in lower case (the SQL function of migration advocacy 0012), in a FROM clause.
+MEETING_WORDS_SQL = (
+    "kuusikko_meeting_words({0}title || ' ' || {0}place || ' ' || {0}notes || ' ' || "
+    "{0}outcomes) AS word"
+)
+
+
+# The SQL of MeetingSearchWordQuerySet: fixed text of our own, every value bound.
+_WORD = "kuusikko_unaccent(word)"
+_CONTAINS_SQL = (
+    "EXISTS (SELECT 1 FROM advocacy_meetingsearchword WHERE kuusikko_unaccent(word) ILIKE %s)"
+)
+_SIMILAR_SQL = (
+    f"ARRAY(SELECT word FROM advocacy_meetingsearchword WHERE {_WORD} %%> %s "  # noqa: S608  # nosec B608: fixed SQL, values bound
+    f"ORDER BY {_WORD} <->> %s, word LIMIT %s)"
+)
+_RESTORE_SQL = (
+    "INSERT INTO advocacy_meetingsearchword (word) SELECT DISTINCT word "  # noqa: S608  # nosec B608: fixed SQL, values bound
+    f"FROM advocacy_meeting AS m, {MEETING_WORDS_SQL.format('m.')} "
+    "WHERE (m.title || ' ' || m.place || ' ' || m.notes || ' ' || m.outcomes) ~* ANY(%s) "
+    "AND word ~* ANY(%s) ORDER BY word ON CONFLICT (word) DO NOTHING"
+)
+_REBUILD_SQL = [
+    # (Dropped at commit; this drop is for a second rebuild in the same transaction.)
+    "DROP TABLE IF EXISTS pg_temp.current_meeting_words",
+    "CREATE TEMPORARY TABLE current_meeting_words ON COMMIT DROP AS "  # noqa: S608  # nosec B608: fixed SQL
+    f"SELECT DISTINCT word FROM advocacy_meeting AS m, {MEETING_WORDS_SQL.format('m.')}",
+    "CREATE INDEX ON current_meeting_words (word)",
+    "DELETE FROM advocacy_meetingsearchword AS kept WHERE NOT EXISTS "  # noqa: S608  # nosec B608: fixed SQL
+    "(SELECT 1 FROM current_meeting_words AS now WHERE now.word = kept.word) "
+    "AND NOT EXISTS (SELECT 1 FROM advocacy_meeting AS m "
+    "WHERE m.updated_at >= now() - interval '1 minute' "
+    f"AND kept.word IN (SELECT word FROM {MEETING_WORDS_SQL.format('m.')}))",
+    "INSERT INTO advocacy_meetingsearchword (word) SELECT word FROM current_meeting_words "
+    "ORDER BY word ON CONFLICT (word) DO NOTHING",
+]
+
+
+class MeetingSearchWordQuerySet(models.QuerySet):
+    def lookup(self, term: str, *, similar: bool) -> tuple[bool, list[str]]:
+        """Whether some meeting's text contains `term` (unaccented, any case), and (with
+        `similar`) the SIMILAR_WORDS words of the meetings most similar to it (trigram word
+        similarity), most similar first: one query on the vocabulary, never on the meetings.
+
+        The vocabulary is every meeting's, also of those the caller may not see: it only
+        decides which branches a search runs, and every branch looks among the caller's
+        meetings (`_meeting_ids_matching`)."""
+        if len(term) > WORD_PIECE_STEP:
+            return True, []  # longer than a piece: not decided by the vocabulary
+        pattern = "%" + connection.ops.prep_for_like_query(term) + "%"
+        with connection.cursor() as cursor:
+            if not similar:
+                cursor.execute(f"SELECT {_CONTAINS_SQL}", [pattern])
+                return cursor.fetchone()[0], []
+            cursor.execute(
+                f"SELECT {_CONTAINS_SQL}, {_SIMILAR_SQL}", [pattern, term, term, SIMILAR_WORDS]
+            )
+            found, words = cursor.fetchone()
+        return found, words
+
+    def forget(self, patterns: Sequence[str]) -> None:
+        """Let go of the words that match any of the PostgreSQL regular expressions
+        `patterns` (case-insensitive), keeping those some meeting's text still holds: after
+        a person's identity is scrubbed from the texts (advocacy.gdpr), no word of it stays
+        here, while a namesake's meetings keep theirs."""
+        if not patterns:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM advocacy_meetingsearchword WHERE word ~* ANY(%s)", [list(patterns)]
+            )
+            cursor.execute(_RESTORE_SQL, [list(patterns), list(patterns)])
+
+    def rebuild(self) -> None:
+        """The vocabulary as the meetings' texts are now: the words of deleted, changed or
+        anonymised texts go (the trigger only adds), missing ones come (after a bulk load
+        that had the trigger off, seed_demo). Run it in a transaction.
+
+        The words are gathered first (every meeting read once: minutes at tier L) without
+        holding any word, so that meetings logged meanwhile wait for nothing; a word is then
+        let go only if neither that reading nor a meeting changed since the transaction began
+        holds it."""
+        with connection.cursor() as cursor:
+            for statement in _REBUILD_SQL:
+                cursor.execute(statement)
+
+
+class MeetingSearchWord(models.Model):
+    """A word of some meeting's title, place, notes or outcomes, in lower case with its accents
+    (a token between white space; a long one in pieces): the meetings' vocabulary, kept by the
+    trigger `meeting_search_words` on every insert and text change.
+
+    Meeting search asks it first (`MeetingSearchWordQuerySet.lookup`): a word no meeting
+    contains needs no look through the meetings' trigram index, whose candidates for a word of
+    common trigrams are a hundred thousand meetings at tier L, each rechecked over its whole
+    text (seconds); and the words similar to a search word (`kokouksessa` to `kokous`) come
+    from here in a millisecond, then found in the meetings by the full-text index. Words of
+    deleted or changed texts stay until `rebuild()`."""
+
+    word = models.TextField(_("word"), primary_key=True)
+
+    objects = MeetingSearchWordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting search word")
+        verbose_name_plural = _("meeting search words")
+        indexes = [
+            GinIndex(
+                OpClass(KuusikkoUnaccent(F("word")), name="gin_trgm_ops"),
+                name="meeting_search_word_trgm",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+def finnish_any_word_query(words: list[str]) -> str | None:
+    """A `to_tsquery('finnish', ...)` string matching any of `words` (each stemmed), or None
+    when none has a letter or digit."""
+    cleaned = dict.fromkeys("".join(char for char in word if char.isalnum()) for word in words)
+    return " | ".join(f"'{word}'" for word in cleaned if word) or None
 
 
 class MeetingSearchVector(Expression):
@@ -453,19 +584,23 @@ def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
     the meetings' time index, a rare one a look in the branch's own index; either way no
     branch gathers every match. The newest SEARCH_TOP_N matches of the word are among them.
     """
-    in_text = document_contains(MEETING_SEARCH_FIELDS, term)
-    conditions = [in_text]
+    contains, similar = MeetingSearchWord.objects.lookup(
+        term, similar=len(term) >= SIMILAR_WORD_MIN_LENGTH
+    )
+    # A word no meeting contains is not looked for in the text (the trigram index would
+    # recheck every meeting of the word's trigrams, to find none).
+    in_text = document_contains(MEETING_SEARCH_FIELDS, term) if contains else None
+    conditions = [in_text] if in_text is not None else []
     prefix = finnish_prefix_query(word)
     as_prefix = Q(FinnishMatches(MeetingSearchVector(), prefix)) if prefix else None
     if as_prefix is not None:
         conditions.append(as_prefix)
-    if len(term) >= SIMILAR_WORD_MIN_LENGTH and not _found_as_typed(scope, in_text, as_prefix):
+    similar_query = finnish_any_word_query(similar)
+    if similar_query and not _found_as_typed(scope, in_text, as_prefix):
         # The fallback for inflected forms the stemmer misses (`kokous` finds `kokouksessa`),
-        # for a word found nowhere as typed. Word similarity rechecks every candidate's whole
-        # text, and even planning it evaluates the operator over the column's statistics (3 to
-        # 15 ms): far too slow for a word that occurs in thousands of meetings, and not needed
-        # when the word itself is found.
-        conditions.append(Q(WordSimilar(Document(*(F(f) for f in MEETING_SEARCH_FIELDS)), term)))
+        # for a word found nowhere as typed among the meetings searched: the meetings' words
+        # most similar to it (the vocabulary, MeetingSearchWord), by the full-text index.
+        conditions.append(Q(FinnishMatches(MeetingSearchVector(), similar_query)))
     # The participants and organisations whose names match the word best, at most
     # SEARCH_TOP_N of each (one query each): at tier L a common surname names 20,000
     # contacts, with 300,000 meetings, a second to gather. A meeting's organisations include
@@ -487,13 +622,14 @@ def _meeting_ids_matching(term: str, word: str, scope: models.QuerySet):
     return newest[0].union(*newest[1:], all=True)
 
 
-def _found_as_typed(scope, in_text: Q, as_prefix: Q | None) -> bool:
+def _found_as_typed(scope, in_text: Q | None, as_prefix: Q | None) -> bool:
     """Whether a word occurs as typed in one of the meetings of `scope`: as a Finnish word
     beginning (the full-text index, a fraction of a millisecond) or else anywhere in the text
-    (the trigram index: at tier L, 16 ms for a word of common trigrams)."""
+    (the trigram index: at tier L, 16 ms for a word of common trigrams; `in_text` is None when
+    no meeting contains the word)."""
     if as_prefix is not None and scope.filter(as_prefix).exists():
         return True
-    return scope.filter(in_text).exists()
+    return in_text is not None and scope.filter(in_text).exists()
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -537,10 +673,12 @@ class MeetingQuerySet(models.QuerySet):
         words it begins (`ympäristö` finds `ympäristölautakunnan`, the stored
         MeetingSearchVector and its index `meeting_search_vector`) and, from five letters on,
         when it is found nowhere as typed among these meetings, inflected forms the stemmer
-        misses (`kokous` finds `kokouksessa`, trigram word similarity; one more query
-        decides). A participant's or organisation's name counts for the contacts and
-        organisations whose names match best, at most crm.search.SEARCH_TOP_N of each (a
-        query each per word).
+        misses (`kokous` finds `kokouksessa`: the meetings' words most similar to it, from
+        their vocabulary MeetingSearchWord, by the full-text index; one more query decides).
+        A word no meeting contains is not looked for in the texts at all (the vocabulary
+        says so in a millisecond, one query per word). A participant's or organisation's
+        name counts for the contacts and organisations whose names match best, at most
+        crm.search.SEARCH_TOP_N of each (a query each per word).
 
         Lists at most the newest SEARCH_TOP_N matches of each way the longest word matches,
         and of those the ones the other words match (`_meeting_ids_matching`): never every
@@ -812,6 +950,21 @@ class Meeting(models.Model):
             models.Index(fields=["visibility", "-occurred_at"], name="meeting_visibility_time"),
             trigram_index(*MEETING_SEARCH_FIELDS, name="meeting_search_trgm"),
             # meeting_search_vector: GIN over the search_vector column (MeetingSearchVector).
+        ]
+        triggers = [
+            # The meetings' vocabulary (MeetingSearchWord) gains the words of every new or
+            # changed text, in word order (two meetings adding the same new words wait for
+            # each other in the same order, never in a deadlock).
+            pgtrigger.Trigger(
+                name="meeting_search_words",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf(*MEETING_SEARCH_FIELDS),
+                func=(
+                    "INSERT INTO advocacy_meetingsearchword (word) SELECT DISTINCT word FROM "  # noqa: S608  # nosec B608: fixed SQL
+                    f"{MEETING_WORDS_SQL.format('NEW.')} ORDER BY word "
+                    "ON CONFLICT (word) DO NOTHING; RETURN NULL;"
+                ),
+            )
         ]
 
     def __str__(self) -> str:

@@ -8,8 +8,10 @@ with a countdown: a reminder waits for its time as a database row, not as a brok
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
 from . import delivery, mail, reminders
+from .models import MeetingSearchWord
 
 
 @shared_task(ignore_result=True)
@@ -38,3 +40,11 @@ def relay_outbox() -> int:
 @shared_task(ignore_result=True)
 def plan_periodic_reminders() -> int:
     return reminders.plan_periodic_reminders()
+
+
+@shared_task(ignore_result=True)
+def rebuild_meeting_words() -> None:
+    """Weekly: the meetings' search vocabulary lets go of the words of deleted, changed and
+    anonymised texts (MeetingSearchWordQuerySet.rebuild)."""
+    with transaction.atomic():
+        MeetingSearchWord.objects.rebuild()

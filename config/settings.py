@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -471,6 +472,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "advocacy.tasks.plan_periodic_reminders",
         "schedule": REMINDER_PLAN_INTERVAL,
         "options": {"expires": 15 * 60},
+    },
+    # The meetings' search vocabulary forgets the words of deleted and anonymised texts.
+    "rebuild-meeting-words": {
+        "task": "advocacy.tasks.rebuild_meeting_words",
+        "schedule": crontab(minute=30, hour=3, day_of_week="sunday"),
+        "options": {"expires": 6 * 60 * 60},
     },
 }
 

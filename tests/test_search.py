@@ -5,10 +5,12 @@ the planner can use the trigram and full-text indexes.
 """
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from advocacy.models import Meeting, Visibility
+from advocacy import tasks
+from advocacy.models import WORD_PIECE, Meeting, MeetingSearchWord, Visibility
 from crm.models import Contact, Organisation
 from crm.search import SEARCH_TOP_N
 from tests.factories import ContactFactory, MeetingFactory, OrganisationFactory, UserFactory
@@ -18,6 +20,10 @@ pytestmark = pytest.mark.django_db
 
 def found(queryset):
     return set(queryset.values_list("pk", flat=True))
+
+
+def words() -> set[str]:
+    return set(MeetingSearchWord.objects.values_list("word", flat=True))
 
 
 def test_a_name_without_accents_finds_the_accented_name():
@@ -146,11 +152,48 @@ def test_name_search_uses_the_trigram_indexes():
 
 def test_meeting_search_uses_the_trigram_and_full_text_indexes():
     MeetingFactory.create_batch(3)
+    MeetingFactory(notes="Ympäristölautakunnan kokous.")
 
     plan = explain(Meeting.objects.search("ympäristö"))
 
     assert "meeting_search_trgm" in plan, plan
     assert "meeting_search_vector" in plan
+
+
+def test_a_word_no_meeting_contains_is_not_looked_for_in_the_meetings_text():
+    MeetingFactory.create_batch(3)
+
+    # The vocabulary says no meeting contains it: the trigram index (whose candidates at tier
+    # L are a hundred thousand meetings for a word of common trigrams) is left alone.
+    plan = explain(Meeting.objects.search("ympäristö"))
+
+    assert "meeting_search_trgm" not in plan, plan
+    assert "meeting_search_vector" in plan
+
+
+def test_the_vocabulary_keeps_the_words_of_new_and_changed_meetings():
+    meeting = MeetingFactory(title="Tapaaminen", place="Tervo", notes="Ympäristö-asiat\nesillä")
+    assert {"tapaaminen", "tervo", "ympäristö-asiat", "esillä"} <= words()
+
+    Meeting.objects.filter(pk=meeting.pk).update(outcomes="Sovittiin  JATKOSTA")
+    assert {"sovittiin", "jatkosta"} <= words()
+    assert found(Meeting.objects.search("jatkosta")) == {meeting.pk}
+
+    # The words of a deleted text stay until the vocabulary is rebuilt.
+    meeting.delete()
+    assert "jatkosta" in words()
+    MeetingSearchWord.objects.rebuild()
+    assert "jatkosta" not in words()
+
+
+def test_a_long_token_is_kept_in_pieces_that_hold_any_word_of_up_to_100_characters():
+    token = "".join(f"{n:03d}" for n in range(150))  # 450 characters, no space
+    meeting = MeetingFactory(notes=f"Linkki: https://example.fi/{token}")
+    assert all(len(word) <= WORD_PIECE for word in words())
+
+    for start in (0, 99, 250, 349):
+        word = token[start : start + 101 - 1]
+        assert found(Meeting.objects.search(word)) == {meeting.pk}, start
 
 
 def test_similar_words_are_a_fallback_for_a_word_found_nowhere_as_typed():
@@ -196,3 +239,30 @@ def test_a_participant_name_counts_for_the_best_matching_contacts_only():
     # (a common surname would otherwise gather every meeting of thousands of people).
     assert found(Meeting.objects.search("hänninen")) == {first.pk}
     assert found(Meeting.objects.search("etu200")) == {beyond.pk}
+
+
+def test_the_weekly_task_rebuilds_the_vocabulary():
+    kept = MeetingFactory(notes="Pysyvä sana")
+    MeetingFactory(notes="Poistuva sana").delete()
+    MeetingSearchWord.objects.rebuild()  # twice in one transaction: the task's own follows
+    MeetingFactory(notes="Toinen poistuva").delete()
+
+    tasks.rebuild_meeting_words()
+
+    assert {"pysyvä", "sana"} <= words()
+    assert not {"poistuva", "toinen"} & words()
+    assert found(Meeting.objects.search("pysyvä")) == {kept.pk}
+    schedule = settings.CELERY_BEAT_SCHEDULE["rebuild-meeting-words"]
+    assert schedule["task"] == tasks.rebuild_meeting_words.name
+
+
+def test_forgetting_a_persons_words_keeps_the_words_other_meetings_still_hold():
+    scrubbed = MeetingFactory(notes="Kärkkäinen, kari@example.fi, soitti")
+    namesake = MeetingFactory(notes="Toinen Kärkkäinen tuli")
+    Meeting.objects.filter(pk=scrubbed.pk).update(notes="[***], [***], soitti")
+
+    MeetingSearchWord.objects.forget([r"k[aä]rkk[aä]i", r"kari@example\.fi"])
+
+    assert "kärkkäinen" in words()  # the namesake's meeting still holds it
+    assert not {"kärkkäinen,", "kari@example.fi,"} & words()
+    assert found(Meeting.objects.search("kärkkäinen")) == {namesake.pk}

@@ -12,7 +12,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from advocacy.management.commands.seed_demo import TIERS
-from advocacy.models import Channel, Meeting, MeetingContact, Reminder, ReminderState
+from advocacy.models import (
+    Channel,
+    Meeting,
+    MeetingContact,
+    MeetingSearchWord,
+    Reminder,
+    ReminderState,
+)
 from crm.models import Contact
 from tests.test_seed_demo import fingerprint
 
@@ -99,6 +106,14 @@ def test_a_bulk_load_puts_back_every_index_constraint_and_trigger_it_took_off():
     assert MeetingContact.objects.count() >= Meeting.objects.count() == BULK["meetings"]
     assert Contact.objects.count() == BULK["contacts"]
     assert not Meeting.pgh_event_model.objects.exists()
+    # The meetings' vocabulary, its trigger off during the load, is rebuilt from them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT kuusikko_meeting_words(title || ' ' || place || ' ' || notes"
+            " || ' ' || outcomes) FROM advocacy_meeting"
+        )
+        expected = {row[0] for row in cursor.fetchall()}
+    assert expected and set(MeetingSearchWord.objects.values_list("word", flat=True)) == expected
 
 
 def test_the_reminders_total_is_near_the_one_asked_for():
