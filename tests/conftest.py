@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 import zoneinfo
 
 import pytest
@@ -67,6 +68,16 @@ def coordinator(savogrow) -> User:
 def admin_role_user(db) -> User:
     """A user of the admin role (manages users) who belongs to no municipality."""
     return UserFactory(admin=True, username="admin.role")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test starts with an empty cache: with REDIS_URL the cache is shared Redis, where an
+    earlier run's throttle counts (the same user ids in a fresh database) would still be."""
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"kuusikko-test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture(autouse=True)
