@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,11 +22,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
 
 from crm.models import User
 
 from .models import CalendarFeedToken, FollowUp, Meeting, Visibility
+
+if TYPE_CHECKING:
+    # icalendar (3 MB of a web worker's memory) is imported when a calendar is made.
+    from icalendar import Calendar, Event
 
 MEETING_LENGTH = datetime.timedelta(hours=1)
 # How far back the feed reaches; calendar clients fetch the whole feed on every refresh.
@@ -100,6 +104,8 @@ def feed_follow_ups(user: User):
 
 
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -111,6 +117,8 @@ def _calendar(name: str) -> Calendar:
 
 
 def _meeting_event(meeting: Meeting, base_url: str) -> Event:
+    from icalendar import Event
+
     zone = ZoneInfo(settings.TIME_ZONE)
     start = meeting.occurred_at.astimezone(zone)
     event = Event()
@@ -130,6 +138,8 @@ def _meeting_event(meeting: Meeting, base_url: str) -> Event:
 
 
 def _follow_up_event(follow_up: FollowUp, base_url: str) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"follow-up-{follow_up.pk}@kuusikko")
     event.add("dtstamp", follow_up.updated_at or timezone.now())
