@@ -130,7 +130,7 @@ beat: install
 		--schedule="$${VAR_DIR:-var}/celerybeat-schedule"
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) $(RUNTIME_VENV) staticfiles .pytest_cache .ruff_cache test-results
 	find . \( -path ./var -o -path ./.git \) -prune -o -type d -name __pycache__ -prune \
 		-exec rm -rf {} +
 
@@ -144,10 +144,19 @@ clean-db:
 
 # The one-run benchmark (issue 8, docs/BENCHMARKS.md): seeds the tier into DATABASE_URL's
 # database when it is fresh (seed_demo does nothing otherwise), then measures with gunicorn + wrk.
+# The server runs from a virtualenv of requirements.txt alone, as the Docker image installs it:
+# the development packages (pytest, schemathesis, ...) would add theirs to the workers' memory
+# (DRF imports requests and pygments whenever they are installed).
 TIER ?= S
+RUNTIME_VENV := .venv-runtime
+RUNTIME_INSTALLED := $(RUNTIME_VENV)/.installed
+$(RUNTIME_INSTALLED): requirements.txt | $(PY)
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
 .PHONY: bench
-bench: install
+bench: install $(RUNTIME_INSTALLED)
 	@test -n "$${DATABASE_URL:-}" || { echo "make bench needs DATABASE_URL (a scratch database)" >&2; exit 2; }
 	export DEBUG=false SECRET_KEY="$${SECRET_KEY:-bench-only-secret}"; \
 	$(MANAGE) migrate --noinput -v0 && $(MANAGE) seed_demo --tier $(TIER) && \
-	$(PY) -m bench.run --tier $(TIER) $(ARGS)
+	$(PY) -m bench.run --tier $(TIER) --gunicorn $(RUNTIME_VENV)/bin/gunicorn $(ARGS)

@@ -60,16 +60,17 @@ def free_port() -> int:
 class Server:
     """gunicorn with `workers` sync workers; samples the workers' RSS until stopped."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, gunicorn: str | None = None) -> None:
         self.port = free_port()
         self.workers = workers
+        self.gunicorn = gunicorn or str(Path(sys.executable).parent / "gunicorn")
         self.peak_rss = 0
         self._stop = threading.Event()
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(  # noqa: S603 - fixed argument list
             [
-                str(Path(sys.executable).parent / "gunicorn"),
+                self.gunicorn,
                 "config.wsgi",
                 f"--workers={self.workers}",
                 "--worker-class=sync",
@@ -188,6 +189,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="S")
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument(
+        "--gunicorn",
+        default=None,
+        help="the server's gunicorn (make bench: a virtualenv of requirements.txt alone); "
+        "default: this virtualenv's",
+    )
     parser.add_argument("--connections", type=int, default=None, help="default: 2 per worker")
     parser.add_argument("--json", default=None, help="default: bench/results-<tier>.json")
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "BENCHMARKS.md"))
@@ -236,7 +243,7 @@ def main() -> None:
         only |= {"hello_django", "hello_drf"}
         scenarios = [scenario for scenario in scenarios if scenario.name in only]
     results = []
-    with Server(workers) as server:
+    with Server(workers, args.gunicorn) as server:
         for scenario in scenarios:
             print(f"… {scenario.name}", file=sys.stderr, flush=True)
             row = {"name": scenario.name, "label": scenario.label, **scenario.measure_once()}
@@ -275,6 +282,7 @@ def main() -> None:
         "connections": connections,
         "seconds_per_run": args.seconds,
         "peak_worker_rss_mb": peak_rss / 2**20,
+        "server_packages": "requirements.txt only" if args.gunicorn else "this virtualenv's",
         "results": results,
         "reminders": reminders,
     }
@@ -370,7 +378,8 @@ def markdown(report: dict) -> str:
         f"connections; wrk: {report['connections']} keep-alive connections, "
         f"{report['seconds_per_run']} s per run; the SQL floor from as many psycopg "
         "connections",
-        f"- peak worker RSS: **{report['peak_worker_rss_mb']:.0f} MB**",
+        f"- peak worker RSS: **{report['peak_worker_rss_mb']:.0f} MB** (the server's packages: "
+        f"{report.get('server_packages', 'this virtualenv')})",
         f"- run at {report['when']}",
         "",
         "| what | p50 ms | p95 ms | p99 ms | req/s | SQL p50 ms | endpoint/SQL (p50) "
