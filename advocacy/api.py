@@ -265,7 +265,12 @@ class TopicFilter(SearchFilterSet):
 
 
 class TopicViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
-    """Lobbying themes. The coordinator creates and changes them."""
+    """Lobbying themes. The coordinator creates and changes them.
+
+    DELETE is for a topic created by mistake: one with goals, or with meetings you can see, is
+    a 400 (close it instead); one that only meetings hidden from you use leaves every list
+    while those meetings keep their record: the same 204 as an unused one.
+    """
 
     serializer_class = TopicSerializer
     input_serializer_class = TopicInputSerializer
@@ -423,7 +428,12 @@ class GoalFilter(SearchFilterSet):
 
 class GoalViewSet(VersionedMixin, ServiceWritesMixin, viewsets.ModelViewSet):
     """Concrete, dated objectives under topics, with the municipalities' positions and the
-    progress trail. The coordinator creates and changes them; the owner records progress."""
+    progress trail. The coordinator creates and changes them; the owner records progress.
+
+    DELETE is for a goal created by mistake: one with meetings or follow-ups you can see is a
+    400 (mark it dropped instead); one that only records hidden from you use leaves every list
+    while those records keep it: the same 204 as an unused one.
+    """
 
     serializer_class = GoalSerializer
     input_serializer_class = GoalInputSerializer

@@ -88,6 +88,16 @@ class Priority(models.IntegerChoices):
     HIGH = 3, _("high")
 
 
+class InUseManager(models.Manager):
+    """The rows nobody removed. A topic or goal that a coordinator deletes while only meetings
+    or follow-ups hidden from them use it is removed instead (`removed_at`): kept for those
+    records' links, shown to no one, so that the deletion answers as for an unused one and
+    reveals nothing of what the coordinator may not see (advocacy.services.delete_topic)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class TopicQuerySet(models.QuerySet):
     def search(self, text: str) -> TopicQuerySet:
         condition = text_search_q(text, ["name", "description"])
@@ -113,7 +123,7 @@ class TopicQuerySet(models.QuerySet):
 class Topic(models.Model):
     """A lobbying theme, e.g. transport links or integration of newcomers."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,14 +155,24 @@ class Topic(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set when deleted while only records hidden from the deleter used it (InUseManager).
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True, editable=False)
 
-    objects = TopicQuerySet.as_manager()
+    objects = InUseManager.from_queryset(TopicQuerySet)()
+    all_objects = TopicQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
         ordering = ["-priority", "name"]
+        base_manager_name = "all_objects"
         constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(removed_at__isnull=True),
+                name="topic_name_unique",
+                violation_error_message=_("A topic with this name already exists."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=TopicStatus.values), name="topic_status_valid"
             ),
@@ -243,13 +263,17 @@ class Goal(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set when deleted while only records hidden from the deleter used it (InUseManager).
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True, editable=False)
 
-    objects = GoalQuerySet.as_manager()
+    objects = InUseManager.from_queryset(GoalQuerySet)()
+    all_objects = GoalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         ordering = ["target_date", "title"]
+        base_manager_name = "all_objects"
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=GoalStatus.values), name="goal_status_valid"
@@ -257,7 +281,12 @@ class Goal(models.Model):
             models.CheckConstraint(
                 condition=Q(progress__gte=0, progress__lte=100), name="goal_progress_percent"
             ),
-            models.UniqueConstraint(fields=["topic", "title"], name="goal_title_unique_per_topic"),
+            models.UniqueConstraint(
+                fields=["topic", "title"],
+                condition=Q(removed_at__isnull=True),
+                name="goal_title_unique_per_topic",
+                violation_error_message=_("The topic already has a goal of this title."),
+            ),
         ]
         indexes = [
             models.Index(fields=["topic", "status"], name="goal_topic_status"),

@@ -672,15 +672,23 @@ def update_topic(
 
 @transaction.atomic
 def delete_topic(*, topic: Topic, by: User) -> None:
-    """Remove a topic created by mistake. One with goals or meetings is closed instead."""
+    """Remove a topic created by mistake. One with goals or meetings `by` can see is refused
+    (close it instead).
+
+    One that only meetings hidden from `by` use is removed, not deleted (`removed_at`): those
+    meetings keep their record, nobody sees the topic again, and `by` gets the answer of an
+    unused topic, which tells nothing of meetings they may not see."""
     _require_topic_editor(by)
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
-    if topic.goals.exists() or topic.meetings.exists():
+    if topic.goals.exists() or Meeting.objects.visible_to(by).filter(topics=topic).exists():
         raise ValidationError(
             _("A topic with goals or meetings cannot be deleted; close it instead.")
         )
     with _history(by, "delete_topic"):
-        topic.delete()
+        if Goal.all_objects.filter(topic=topic).exists() or topic.meetings.exists():
+            Topic.all_objects.filter(pk=topic.pk).update(removed_at=timezone.now())
+        else:
+            topic.delete()
 
 
 GOAL_EDITABLE_FIELDS = frozenset({"topic", "title", "description", "target_date", "owner"})
@@ -739,16 +747,25 @@ def update_goal(
 
 @transaction.atomic
 def delete_goal(*, goal: Goal, by: User) -> None:
-    """Remove a goal created by mistake. One that meetings or follow-ups refer to is dropped
-    instead (status "dropped"), so that their record stays whole."""
+    """Remove a goal created by mistake. One with meetings or follow-ups `by` can see is
+    refused (mark it dropped instead), so that their record stays whole.
+
+    One that only meetings or follow-ups hidden from `by` use is removed, not deleted, as a
+    topic is (`delete_topic`): the same answer as for an unused goal."""
     _require_topic_editor(by)
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
-    if goal.meetings.exists() or goal.follow_ups.exists():
+    if (
+        Meeting.objects.visible_to(by).filter(goals=goal).exists()
+        or FollowUp.objects.visible_to(by).filter(goal=goal).exists()
+    ):
         raise ValidationError(
             _("A goal with meetings or follow-ups cannot be deleted; mark it dropped instead.")
         )
     with _history(by, "delete_goal"):
-        goal.delete()
+        if goal.meetings.exists() or goal.follow_ups.exists():
+            Goal.all_objects.filter(pk=goal.pk).update(removed_at=timezone.now())
+        else:
+            goal.delete()
 
 
 @transaction.atomic

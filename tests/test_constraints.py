@@ -186,6 +186,11 @@ def goal_over_one_hundred_percent() -> BadWrite:
     return lambda: Goal.objects.filter(pk=goal.pk).update(progress=101)
 
 
+def topic_name_twice() -> BadWrite:
+    topic = TopicFactory()
+    return lambda: Topic.objects.create(name=topic.name)
+
+
 def goal_title_twice_in_topic() -> BadWrite:
     goal = GoalFactory()
     return lambda: Goal.objects.create(topic=goal.topic, title=goal.title)
@@ -370,6 +375,7 @@ CONSTRAINT_CASES = [
     ("topic_priority_valid", topic_of_unknown_priority),
     ("goal_status_valid", goal_of_unknown_status),
     ("goal_progress_percent", goal_over_one_hundred_percent),
+    ("topic_name_unique", topic_name_twice),
     ("goal_title_unique_per_topic", goal_title_twice_in_topic),
     ("endorsement_one_per_municipality", second_endorsement_by_municipality),
     ("endorsement_state_valid", endorsement_of_unknown_state),

@@ -12,9 +12,11 @@ from advocacy.models import (
     Goal,
     GoalEndorsement,
     GoalProgress,
+    Meeting,
     Notification,
     ReminderState,
     Topic,
+    Visibility,
 )
 from tests.factories import (
     FollowUpFactory,
@@ -203,6 +205,63 @@ def test_a_topic_with_goals_is_closed_not_deleted(client_for, coordinator):
     assert client.delete(f"/api/v1/topics/{topic.pk}/").status_code == 400
     assert client.delete(f"/api/v1/topics/{empty.pk}/").status_code == 204
     assert list(Topic.objects.all()) == [topic]
+
+
+def test_a_topic_only_hidden_meetings_use_is_removed_as_an_unused_one_is_deleted(
+    client_for, coordinator, trustee
+):
+    topic, unused = TopicFactory(), TopicFactory()
+    hidden = MeetingFactory(author=trustee, visibility=Visibility.RESTRICTED)
+    hidden.topics.add(topic)
+    client = client_for(coordinator)
+
+    removed, deleted = (
+        client.delete(f"/api/v1/topics/{topic.pk}/"),
+        client.delete(f"/api/v1/topics/{unused.pk}/"),
+    )
+
+    # The same answer: nothing tells the coordinator of the meeting they may not see.
+    assert (removed.status_code, removed.content) == (deleted.status_code, deleted.content)
+    assert removed.status_code == 204
+    assert client.get(f"/api/v1/topics/{topic.pk}/").status_code == 404
+    assert client.get("/api/v1/topics/").json()["results"] == []
+    # The hidden meeting keeps its record; the topic is shown to no one, and its name is free.
+    assert Meeting.topics.through.objects.filter(meeting=hidden, topic_id=topic.pk).exists()
+    assert client_for(trustee).get(f"/api/v1/meetings/{hidden.pk}/").json()["topics"] == []
+    again = client.post("/api/v1/topics/", {"name": topic.name, "priority": 2})
+    assert again.status_code == 201, again.json()
+    assert client.post("/api/v1/topics/", {"name": topic.name, "priority": 2}).status_code == 400
+
+
+def test_a_topic_with_a_meeting_the_coordinator_sees_is_not_deleted(client_for, coordinator):
+    topic = TopicFactory()
+    MeetingFactory(visibility=Visibility.JOINT).topics.add(topic)
+
+    assert client_for(coordinator).delete(f"/api/v1/topics/{topic.pk}/").status_code == 400
+    assert Topic.objects.filter(pk=topic.pk).exists()
+
+
+def test_a_goal_only_hidden_records_use_is_removed_as_an_unused_one_is_deleted(
+    client_for, coordinator, trustee
+):
+    goal, unused = GoalFactory(), GoalFactory()
+    hidden = MeetingFactory(author=trustee, visibility=Visibility.RESTRICTED)
+    hidden.goals.add(goal)
+    client = client_for(coordinator)
+
+    removed, deleted = (
+        client.delete(f"/api/v1/goals/{goal.pk}/"),
+        client.delete(f"/api/v1/goals/{unused.pk}/"),
+    )
+
+    assert (removed.status_code, removed.content) == (deleted.status_code, deleted.content)
+    assert removed.status_code == 204
+    assert client.get(f"/api/v1/goals/{goal.pk}/").status_code == 404
+    assert Meeting.goals.through.objects.filter(meeting=hidden, goal_id=goal.pk).exists()
+    # Its topic, used by that goal still, is removed too when deleted, never refused.
+    assert client.delete(f"/api/v1/topics/{goal.topic_id}/").status_code == 204
+    assert not Topic.objects.filter(pk=goal.topic_id).exists()
+    assert Topic.all_objects.filter(pk=goal.topic_id).exists()
 
 
 def test_coordinator_creates_a_topic_for_some_municipalities(client_for, coordinator):
