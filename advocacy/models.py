@@ -528,9 +528,9 @@ class MeetingSearchWordQuerySet(models.QuerySet):
         that had the trigger off, seed_demo). Run it in a transaction.
 
         The words are gathered first (every meeting read once: minutes at tier L) without
-        holding any word, so that meetings logged meanwhile wait for nothing; a word is then
-        let go only if neither that reading nor a meeting changed since the transaction began
-        holds it."""
+        holding any word, so that a meeting logged meanwhile waits at most for the two short
+        statements at the end; a word is then let go only if neither that reading nor a
+        meeting changed since the transaction began holds it."""
         with connection.cursor() as cursor:
             for statement in _REBUILD_SQL:
                 cursor.execute(statement)
