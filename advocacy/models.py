@@ -450,10 +450,8 @@ SIMILAR_WORDS = 20
 WORD_PIECE, WORD_PIECE_STEP = 200, 100
 # The words of a meeting (alias `{0}`), for the trigger and the rebuild: its searchable text's
 # tokens in lower case (the SQL function of migration advocacy 0012), in a FROM clause.
-MEETING_WORDS_SQL = (
-    "kuusikko_meeting_words({0}title || ' ' || {0}place || ' ' || {0}notes || ' ' || "
-    "{0}outcomes) AS word"
-)
+MEETING_TEXT_SQL = " || ' ' || ".join("{0}" + field for field in MEETING_SEARCH_FIELDS)
+MEETING_WORDS_SQL = f"kuusikko_meeting_words({MEETING_TEXT_SQL}) AS word"
 
 
 # The SQL of MeetingSearchWordQuerySet: fixed text of our own, every value bound.
@@ -468,7 +466,7 @@ _SIMILAR_SQL = (
 _RESTORE_SQL = (
     "INSERT INTO advocacy_meetingsearchword (word) SELECT DISTINCT word "  # noqa: S608  # nosec B608: fixed SQL, values bound
     f"FROM advocacy_meeting AS m, {MEETING_WORDS_SQL.format('m.')} "
-    "WHERE (m.title || ' ' || m.place || ' ' || m.notes || ' ' || m.outcomes) ~* ANY(%s) "
+    f"WHERE ({MEETING_TEXT_SQL.format('m.')}) ~* ANY(%s) "
     "AND word ~* ANY(%s) ORDER BY word ON CONFLICT (word) DO NOTHING"
 )
 _REBUILD_SQL = [
