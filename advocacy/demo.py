@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from advocacy import demo_data as data
 from advocacy.models import (
+    MEETING_COPIED_COLUMNS,
     Channel,
     EndorsementState,
     FollowUp,
@@ -263,7 +264,11 @@ MEETING_COPIER = RowCopier(
         "municipality_id",
     ],
 )
-MEETING_CONTACT_COPIER = RowCopier(MeetingContact, ["meeting_id", "contact_id"])
+# With the meeting's copies (MEETING_COPIED_COLUMNS): the load window turns off the trigger that
+# fills them.
+MEETING_CONTACT_COPIER = RowCopier(
+    MeetingContact, ["meeting_id", "contact_id", *MEETING_COPIED_COLUMNS]
+)
 MEETING_ORGANISATION_COPIER = RowCopier(
     Meeting.organisations.through, ["meeting_id", "organisation_id"]
 )
@@ -1156,6 +1161,7 @@ class DemoSeeder:
                 colleague = rng.choice(self.users)
                 if colleague.pk != author.pk and colleague.role != Role.ADMIN:
                     participants.append(colleague.pk)
+            visibility = self.draw(VISIBILITIES)
             meetings.append(
                 (
                     meeting_id,
@@ -1165,12 +1171,14 @@ class DemoSeeder:
                     place[:200],
                     notes,
                     rng.choice(data.OUTCOMES),
-                    self.draw(VISIBILITIES),
+                    visibility,
                     author.pk,
                     author.municipality_id,
                 )
             )
-            contacts += [(meeting_id, c) for c in contact_ids]
+            # The copies in MEETING_COPIED_COLUMNS' order.
+            copies = (occurred_at, visibility, author.municipality_id, author.pk)
+            contacts += [(meeting_id, c, *copies) for c in contact_ids]
             organisations += [(meeting_id, o) for o in organisation_ids]
             topic_links += [(meeting_id, t) for t in topic_ids]
             goal_links += [(meeting_id, g) for g in goal_ids]

@@ -423,6 +423,16 @@ class Visibility(models.TextChoices):
 
 # The columns of the meetings' search expressions (meeting_search_trgm, meeting_finnish_fts).
 MEETING_SEARCH_FIELDS = ("title", "place", "notes", "outcomes")
+
+# The meeting's fields that decide who may see it (visibility_rule), and its time: copied onto
+# each of its participant rows (MeetingContact), so that a contact's meetings one may see are
+# counted from the contact's own rows alone (ContactViewSet's meeting_count and last_met_at).
+MEETING_COPIED_COLUMNS = {
+    "meeting_occurred_at": "occurred_at",
+    "meeting_visibility": "visibility",
+    "meeting_municipality_id": "municipality_id",
+    "meeting_author_id": "author_id",
+}
 MEETING_FTS_FIELDS = ("title", "notes", "outcomes")
 # The plain columns of a meetings list row (MeetingQuerySet.list_rows).
 MEETING_ROW_FIELDS = (
@@ -659,35 +669,49 @@ def _found_as_typed(scope, in_text: Q | None, as_prefix: Q | None) -> bool:
     return in_text is not None and scope.filter(in_text).exists()
 
 
+def visibility_rule(user, *, prefix: str = "", meeting: str = "pk") -> Q:
+    """Whether `user` may see a meeting: the one place of the rule (DESIGN.md, "Who may
+    see and do what"), for an active signed-in user.
+
+    joint: everyone signed in. municipality: users of the meeting's municipality and
+    coordinators. restricted: the author and the listed participants only. The author and
+    our participants always see their own meetings.
+
+    Over a Meeting by default; over a row holding copies of the meeting's fields (a
+    MeetingContact: `prefix="meeting_", meeting="meeting_id"`), the same rule on the copies.
+    """
+    is_participant = Exists(
+        Meeting.our_participants.through.objects.filter(
+            meeting_id=OuterRef(meeting), user_id=user.pk
+        )
+    )
+    visibility = f"{prefix}visibility"
+    if user.role == Role.COORDINATOR:
+        same_municipality = Q(**{visibility: Visibility.MUNICIPALITY})
+    elif user.municipality_id is not None:
+        same_municipality = Q(
+            **{
+                visibility: Visibility.MUNICIPALITY,
+                f"{prefix}municipality_id": user.municipality_id,
+            }
+        )
+    else:
+        same_municipality = Q(pk__in=[])
+    return (
+        Q(**{visibility: Visibility.JOINT})
+        | same_municipality
+        | Q(**{f"{prefix}author_id": user.pk})
+        | is_participant
+    )
+
+
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user) -> MeetingQuerySet:
-        """The meetings `user` may see (DESIGN.md, "Who may see and do what").
-
-        joint: everyone signed in. municipality: users of the meeting's municipality and
-        coordinators. restricted: the author and the listed participants only. The author and
-        our participants always see their own meetings.
-        """
+        """The meetings `user` may see (DESIGN.md, "Who may see and do what"; the rule is
+        `visibility_rule`)."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        is_participant = Exists(
-            Meeting.our_participants.through.objects.filter(
-                meeting_id=OuterRef("pk"), user_id=user.pk
-            )
-        )
-        if user.role == Role.COORDINATOR:
-            same_municipality = Q(visibility=Visibility.MUNICIPALITY)
-        elif user.municipality_id is not None:
-            same_municipality = Q(
-                visibility=Visibility.MUNICIPALITY, municipality_id=user.municipality_id
-            )
-        else:
-            same_municipality = Q(pk__in=[])
-        return self.filter(
-            Q(visibility=Visibility.JOINT)
-            | same_municipality
-            | Q(author_id=user.pk)
-            | is_participant
-        )
+        return self.filter(visibility_rule(user))
 
     def with_contact(self, contact: Contact) -> MeetingQuerySet:
         return self.filter(
@@ -757,14 +781,6 @@ class MeetingQuerySet(models.QuerySet):
             self.filter(**{link: OuterRef("pk")}).order_by().values("occurred_at"),
             column="occurred_at",
             output_field=models.DateTimeField(),
-        )
-
-    def count_and_latest_for(self, link: str) -> SubqueryCountAndLatest:
-        """count_for() and latest_for() in one subquery (for the read paths that take rows):
-        {"count": n, "latest": "<ISO 8601 time of the latest meeting>" or null}."""
-        return SubqueryCountAndLatest(
-            self.filter(**{link: OuterRef("pk")}).order_by().values("occurred_at"),
-            column="occurred_at",
         )
 
     def for_summary(self) -> MeetingQuerySet:
@@ -991,16 +1007,68 @@ class Meeting(models.Model):
                     f"{MEETING_WORDS_SQL.format('NEW.')} ORDER BY word "
                     "ON CONFLICT (word) DO NOTHING; RETURN NULL;"
                 ),
-            )
+            ),
+            # The participant rows' copies of the meeting (MeetingContact) follow its changes.
+            pgtrigger.Trigger(
+                name="meeting_copies_to_links",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf(*MEETING_COPIED_COLUMNS.values()),
+                condition=pgtrigger.AnyChange(
+                    "occurred_at", "visibility", "municipality", "author"
+                ),
+                func=(
+                    "UPDATE advocacy_meetingcontact SET "  # noqa: S608  # nosec B608: fixed SQL
+                    + ", ".join(
+                        f"{copy} = NEW.{column}" for copy, column in MEETING_COPIED_COLUMNS.items()
+                    )
+                    + " WHERE meeting_id = NEW.id; RETURN NULL;"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
 
-@tracked()
+class MeetingContactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MeetingContactQuerySet:
+        """The participant rows of the meetings `user` may see: `visibility_rule` over the
+        meeting's fields copied onto the rows."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(visibility_rule(user, prefix="meeting_", meeting="meeting_id"))
+
+    def stats_per_contact(self) -> SubqueryCountAndLatest:
+        """How many of these rows each contact has and the latest meeting's time, for a
+        `Contact` queryset's `.annotate()`: a JSON object (SubqueryCountAndLatest) from one
+        index-only range of `meeting_contact_visible` per contact. Start from
+        `visible_to(user)`."""
+        return SubqueryCountAndLatest(
+            self.filter(contact_id=OuterRef("pk")).order_by().values("meeting_occurred_at"),
+            column="meeting_occurred_at",
+        )
+
+    def count_per_contact(self) -> SubqueryCount:
+        return SubqueryCount(self.filter(contact_id=OuterRef("pk")).order_by().values("pk"))
+
+    def latest_per_contact(self) -> Subquery:
+        return SubqueryMax(
+            self.filter(contact_id=OuterRef("pk")).order_by().values("meeting_occurred_at"),
+            column="meeting_occurred_at",
+            output_field=models.DateTimeField(),
+        )
+
+
+# The copies are the meeting's, not the link's: they are kept out of the link's history.
+@tracked(exclude=list(MEETING_COPIED_COLUMNS))
 class MeetingContact(models.Model):
-    """A contact who took part in a meeting."""
+    """A contact who took part in a meeting.
+
+    The row carries copies of its meeting's time and of the fields that decide who may see it
+    (MEETING_COPIED_COLUMNS), kept by the database: filled on insert
+    (`meeting_contact_copies`), rewritten when the meeting changes (`meeting_copies_to_links`
+    on Meeting). Nothing else writes them.
+    """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="contact_links")
     contact = models.ForeignKey(
@@ -1008,6 +1076,12 @@ class MeetingContact(models.Model):
         on_delete=models.PROTECT,  # contacts are anonymised, never deleted from a meeting record
         related_name="meeting_links",
     )
+    meeting_occurred_at = models.DateTimeField(null=True, editable=False)
+    meeting_visibility = models.CharField(max_length=20, blank=True, editable=False)
+    meeting_municipality_id = models.BigIntegerField(null=True, editable=False)
+    meeting_author_id = models.BigIntegerField(null=True, editable=False)
+
+    objects = MeetingContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participant")
@@ -1015,7 +1089,32 @@ class MeetingContact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "contact"], name="meeting_contact_unique"),
         ]
-        indexes = [models.Index(fields=["contact", "meeting"], name="meeting_contact_by_contact")]
+        indexes = [
+            # A contact's meetings (contact, meeting), and with the copies at hand: who may
+            # see them and when the latest was, read off the index alone.
+            models.Index(
+                fields=["contact", "meeting"],
+                include=list(MEETING_COPIED_COLUMNS),
+                name="meeting_contact_visible",
+            )
+        ]
+        triggers = [
+            # The meeting's copies on a new row, read under a share lock of the meeting: a
+            # change of the meeting waits for this row's transaction (and then rewrites it,
+            # meeting_copies_to_links), or this insert waits for the change and reads it.
+            pgtrigger.Trigger(
+                name="meeting_contact_copies",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("meeting_id"),
+                func=(
+                    "SELECT "  # noqa: S608  # nosec B608: fixed SQL
+                    + ", ".join(MEETING_COPIED_COLUMNS.values())
+                    + " INTO "
+                    + ", ".join(f"NEW.{copy}" for copy in MEETING_COPIED_COLUMNS)
+                    + " FROM advocacy_meeting WHERE id = NEW.meeting_id FOR SHARE; RETURN NEW;"
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact} @ {self.meeting}"

@@ -106,6 +106,15 @@ def test_a_bulk_load_puts_back_every_index_constraint_and_trigger_it_took_off():
     assert MeetingContact.objects.count() >= Meeting.objects.count() == BULK["meetings"]
     assert Contact.objects.count() == BULK["contacts"]
     assert not Meeting.pgh_event_model.objects.exists()
+    # The participant rows, loaded with their copy trigger off, carry their meetings' copies.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM advocacy_meetingcontact mc JOIN advocacy_meeting m"
+            " ON m.id = mc.meeting_id WHERE (mc.meeting_occurred_at, mc.meeting_visibility,"
+            " mc.meeting_municipality_id, mc.meeting_author_id) IS DISTINCT FROM"
+            " (m.occurred_at, m.visibility, m.municipality_id, m.author_id)"
+        )
+        assert cursor.fetchone()[0] == 0
     # The meetings' vocabulary, its trigger off during the load, is rebuilt from them.
     with connection.cursor() as cursor:
         cursor.execute(

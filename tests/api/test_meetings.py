@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from advocacy.models import FollowUp, Meeting, MeetingContact, Visibility
 from crm.models import Contact
@@ -435,3 +436,37 @@ def test_municipality_meeting_is_seen_in_the_municipality_and_by_the_coordinator
     assert ids(client_for(coordinator).get(MEETINGS)) == [meeting.pk]
     assert ids(client_for(other_trustee).get(MEETINGS)) == []
     assert MeetingContact.objects.count() == 0
+
+
+def test_restricting_a_meeting_takes_it_out_of_a_colleagues_count_and_last_met(
+    client_for, trustee, staff
+):
+    person = ContactFactory()
+    older = MeetingFactory(
+        author=trustee, contacts=[person], occurred_at=timezone.now() - datetime.timedelta(10)
+    )
+    newer = MeetingFactory(author=trustee, contacts=[person])
+    colleague = client_for(staff)
+
+    before = colleague.get(f"/api/v1/contacts/{person.pk}/").json()
+    assert (before["meeting_count"], before["last_met_at"][:16]) == (
+        2,
+        newer.occurred_at.astimezone(timezone.get_current_timezone()).isoformat()[:16],
+    )
+
+    response = client_for(trustee).patch(
+        f"/api/v1/meetings/{newer.pk}/",
+        {"visibility": Visibility.RESTRICTED, "version": newer.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+    after = colleague.get(f"/api/v1/contacts/{person.pk}/").json()
+    listed = colleague.get("/api/v1/contacts/").json()["results"]
+    row = next(row for row in listed if row["id"] == person.pk)
+    expected_last = older.occurred_at.astimezone(timezone.get_current_timezone()).isoformat()
+    assert (after["meeting_count"], after["last_met_at"][:16]) == (1, expected_last[:16])
+    assert (row["meeting_count"], row["last_met_at"]) == (1, after["last_met_at"])
+    # The author still counts both.
+    own = client_for(trustee).get(f"/api/v1/contacts/{person.pk}/").json()
+    assert own["meeting_count"] == 2
