@@ -115,6 +115,8 @@ else:
     DATABASE_URL = database_url(VAR_DIR)
 
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Django's PostgreSQL backend, with timestamps read by psycopg's compiled loader (config/db).
+DATABASES["default"]["ENGINE"] = "config.db"
 # Persistent connections: a new connection per request costs more than most of our queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
