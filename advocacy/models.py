@@ -1154,11 +1154,13 @@ class FollowUpQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         visible_meetings = Meeting.objects.visible_to(user).filter(pk=OuterRef("meeting_id"))
+        # The row's own columns first: PostgreSQL tries an OR's terms in the order written,
+        # and one's own follow-ups (the list of "my follow-ups") then never look up a meeting.
         return self.filter(
-            Q(meeting__isnull=True)
-            | Exists(visible_meetings)
-            | Q(assignee_id=user.pk)
+            Q(assignee_id=user.pk)
             | Q(created_by_id=user.pk)
+            | Q(meeting__isnull=True)
+            | Exists(visible_meetings)
         )
 
     def open(self) -> FollowUpQuerySet:
