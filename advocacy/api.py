@@ -37,6 +37,7 @@ from config.api import (
     StrictBooleanFilter,
     VersionedMixin,
     datetime_text,
+    prebuilt,
 )
 from crm import api as crm_api
 from crm.api import RefSerializer, SearchFilterSet, TagNamesField, UserOrMeFilter, search_filter
@@ -779,9 +780,13 @@ class MeetingViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
         "destroy": rules.can_delete_meeting,
     }
 
+    # Built once per process (config.api.prebuilt); each request's copy is scoped to the user.
+    list_rows = staticmethod(prebuilt(lambda: Meeting.objects.list_rows()))
+
     def get_queryset(self):
-        meetings = Meeting.objects.visible_to(self.request.user)
-        return meetings.list_rows() if self.action == "list" else meetings.for_detail()
+        if self.action == "list":
+            return self.list_rows().visible_to(self.request.user)
+        return Meeting.objects.visible_to(self.request.user).for_detail()
 
     def row_representer(self, zone):
         user = self.request.user
@@ -1022,10 +1027,12 @@ class FollowUpViewSet(
         "cancel": rules.can_edit_follow_up,
     }
 
+    list_rows = staticmethod(prebuilt(lambda: FollowUp.objects.list_rows()))
+
     def get_queryset(self):
-        follow_ups = FollowUp.objects.visible_to(self.request.user)
-        follow_ups = follow_ups.list_rows() if self.action == "list" else follow_ups.for_list()
-        return follow_ups.with_meeting_visibility(self.request.user)
+        user = self.request.user
+        follow_ups = self.list_rows() if self.action == "list" else FollowUp.objects.for_list()
+        return follow_ups.visible_to(user).with_meeting_visibility(user)
 
     def row_representer(self, zone):
         user, today = self.request.user, timezone.localdate()

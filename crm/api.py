@@ -41,6 +41,7 @@ from config.api import (
     StrictBooleanFilter,
     VersionedMixin,
     datetime_text,
+    prebuilt,
 )
 from config.security import fingerprint, security_event
 from crm import rules, services
@@ -653,11 +654,14 @@ class ContactViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
 
     row_actions = ("list", "retrieve")
 
+    # Built once per process (config.api.prebuilt).
+    list_rows = staticmethod(prebuilt(lambda: Contact.objects.list_rows()))
+    detail_rows = staticmethod(prebuilt(lambda: Contact.objects.detail_rows()))
+
     def get_queryset(self):
-        contacts = Contact.objects.all()
         if self.action == "list":
-            return contacts.list_rows()
-        return contacts.detail_rows() if self.action == "retrieve" else contacts.for_detail()
+            return self.list_rows()
+        return self.detail_rows() if self.action == "retrieve" else Contact.objects.for_detail()
 
     def row_representer(self, zone) -> Callable[[dict[str, Any]], dict[str, Any]]:
         if self.action == "list":
