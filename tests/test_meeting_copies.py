@@ -9,14 +9,13 @@ the rule over the meetings (tests/test_visibility.py).
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from advocacy.models import MEETING_COPIED_COLUMNS, Meeting, MeetingContact, Visibility
 from tests.factories import ContactFactory, MeetingFactory, UserFactory
+from tests.locking import assert_waits_for_lock
 from tests.test_visibility import CASES, SAME
 
 pytestmark = pytest.mark.django_db
@@ -102,33 +101,11 @@ def test_a_row_added_while_the_meeting_changes_gets_the_changed_values(trustee, 
     meeting, for good."""
     meeting = MeetingFactory(author=trustee, visibility=Visibility.JOINT)
     person = ContactFactory()
-    change_holds_lock, change_may_commit = threading.Event(), threading.Event()
-
-    def change():
-        try:
-            with transaction.atomic():
-                Meeting.objects.filter(pk=meeting.pk).update(visibility=Visibility.RESTRICTED)
-                change_holds_lock.set()
-                change_may_commit.wait(10)
-        finally:
-            connection.close()
-
-    def add_participant():
-        try:
-            MeetingContact.objects.create(meeting_id=meeting.pk, contact=person)
-        finally:
-            connection.close()
-
-    changer = threading.Thread(target=change)
-    changer.start()
-    assert change_holds_lock.wait(10)
-    adder = threading.Thread(target=add_participant)
-    adder.start()
-    adder.join(0.5)
-    assert adder.is_alive(), "the insert should wait for the meeting's change"
-    change_may_commit.set()
-    changer.join(10)
-    adder.join(10)
+    assert_waits_for_lock(
+        hold=lambda: Meeting.objects.filter(pk=meeting.pk).update(visibility=Visibility.RESTRICTED),
+        waiter=lambda: MeetingContact.objects.create(meeting_id=meeting.pk, contact=person),
+        message="the insert should wait for the meeting's change",
+    )
 
     assert copies(meeting) == {meeting_values(meeting)}
     assert meeting.visibility == Visibility.RESTRICTED

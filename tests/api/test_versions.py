@@ -3,15 +3,13 @@ an ETag; writes must name it (If-Match, or a "version" field); a stale write cha
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, transaction
 
 from crm import services as crm_services
 from crm.models import Contact
 from crm.versioning import VersionConflict
 from tests.factories import ContactFactory, FollowUpFactory, GoalFactory, MeetingFactory
+from tests.locking import assert_waits_for_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -188,19 +186,11 @@ def test_a_concurrent_update_waits_for_the_row_lock_and_then_is_refused(trustee)
     """Two writers read version 1. The first holds the row lock while saving version 2; the
     second blocks on the lock, then compares with what the first committed, and is refused."""
     contact = ContactFactory(title="vanha")
-    first_holds_lock, first_may_commit = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
-    def first_writer():
-        try:
-            with transaction.atomic():
-                row = Contact.objects.select_for_update().get(pk=contact.pk)
-                first_holds_lock.set()
-                first_may_commit.wait(10)
-                row.title, row.version = "eka", 2
-                row.save()
-        finally:
-            connection.close()
+    def save_version_2(row):
+        row.title, row.version = "eka", 2
+        row.save()
 
     def second_writer():
         try:
@@ -210,19 +200,13 @@ def test_a_concurrent_update_waits_for_the_row_lock_and_then_is_refused(trustee)
             outcome["result"] = "written"
         except VersionConflict as conflict:
             outcome["result"] = ("conflict", conflict.current)
-        finally:
-            connection.close()
 
-    first = threading.Thread(target=first_writer)
-    first.start()
-    assert first_holds_lock.wait(10)
-    second = threading.Thread(target=second_writer)
-    second.start()
-    second.join(0.5)
-    assert second.is_alive(), "the second writer should wait for the row lock"
-    first_may_commit.set()
-    first.join(10)
-    second.join(10)
+    assert_waits_for_lock(
+        hold=lambda: Contact.objects.select_for_update().get(pk=contact.pk),
+        finish=save_version_2,
+        waiter=second_writer,
+        message="the second writer should wait for the row lock",
+    )
 
     assert outcome == {"result": ("conflict", 2)}
     contact.refresh_from_db()
