@@ -1013,9 +1013,7 @@ class Meeting(models.Model):
                 name="meeting_copies_to_links",
                 when=pgtrigger.After,
                 operation=pgtrigger.UpdateOf(*MEETING_COPIED_COLUMNS.values()),
-                condition=pgtrigger.AnyChange(
-                    "occurred_at", "visibility", "municipality", "author"
-                ),
+                condition=pgtrigger.AnyChange(*MEETING_COPIED_COLUMNS.values()),
                 func=(
                     "UPDATE advocacy_meetingcontact SET "  # noqa: S608  # nosec B608: fixed SQL
                     + ", ".join(
@@ -1044,19 +1042,21 @@ class MeetingContactQuerySet(models.QuerySet):
         index-only range of `meeting_contact_visible` per contact. Start from
         `visible_to(user)`."""
         return SubqueryCountAndLatest(
-            self.filter(contact_id=OuterRef("pk")).order_by().values("meeting_occurred_at"),
-            column="meeting_occurred_at",
+            self._per_contact("meeting_occurred_at"), column="meeting_occurred_at"
         )
 
     def count_per_contact(self) -> SubqueryCount:
-        return SubqueryCount(self.filter(contact_id=OuterRef("pk")).order_by().values("pk"))
+        return SubqueryCount(self._per_contact("pk"))
 
     def latest_per_contact(self) -> Subquery:
         return SubqueryMax(
-            self.filter(contact_id=OuterRef("pk")).order_by().values("meeting_occurred_at"),
+            self._per_contact("meeting_occurred_at"),
             column="meeting_occurred_at",
             output_field=models.DateTimeField(),
         )
+
+    def _per_contact(self, column: str) -> MeetingContactQuerySet:
+        return self.filter(contact_id=OuterRef("pk")).order_by().values(column)
 
 
 # The copies are the meeting's, not the link's: they are kept out of the link's history.

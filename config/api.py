@@ -10,6 +10,7 @@ imported.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -256,14 +257,8 @@ def prebuilt(build: Callable[[], models.QuerySet]) -> Callable[[], models.QueryS
     detail's 11 ms of CPU). Only for querysets that depend on nothing of the request or the
     time: filter the copy with what does (`visible_to(user)`, a filter, a lookup).
     """
-    built: list[models.QuerySet] = []
-
-    def copy() -> models.QuerySet:
-        if not built:
-            built.append(build())
-        return built[0].all()
-
-    return copy
+    built = functools.cache(build)
+    return lambda: built().all()
 
 
 class RowReadMixin:
