@@ -50,6 +50,17 @@ def test_tabs_show_open_overdue_and_done(follow_ups, trustee, signed_in):
     assert shown("done") == [upcoming.pk]
 
 
+def test_an_open_row_posts_to_its_own_complete_url_with_and_without_htmx(
+    follow_ups, trustee, signed_in
+):
+    overdue, upcoming = follow_ups
+    page = signed_in(trustee).get(reverse("advocacy:follow_up_list")).content.decode()
+    for follow_up in (overdue, upcoming):
+        complete = reverse("advocacy:follow_up_complete", args=[follow_up.pk])
+        assert f'action="{complete}"' in page
+        assert f'hx-post="{complete}"' in page
+
+
 def test_mark_done_inline_returns_the_updated_row(follow_ups, trustee, signed_in):
     overdue, _ = follow_ups
     response = signed_in(trustee).post(
