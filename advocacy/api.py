@@ -1036,10 +1036,14 @@ class FollowUpViewSet(
 
     def row_representer(self, zone):
         user, today = self.request.user, timezone.localdate()
+        editable = {}  # the rule depends only on the assignee and the creator: asked once per pair
 
         def can_edit(row: dict) -> bool:
-            follow_up = FollowUp(assignee_id=row["assignee_id"], created_by_id=row["created_by_id"])
-            return rules.can_edit_follow_up(user, follow_up)
+            people = (row["assignee_id"], row["created_by_id"])
+            if people not in editable:
+                follow_up = FollowUp(assignee_id=people[0], created_by_id=people[1])
+                editable[people] = rules.can_edit_follow_up(user, follow_up)
+            return editable[people]
 
         return lambda row: follow_up_row(row, zone, today, can_edit)
 

@@ -155,6 +155,11 @@ def test_follow_ups_list_rows_are_what_the_serializer_writes(
     # The trustee's own follow-up of a restricted meeting she was not at: shown, its meeting not.
     hidden = MeetingFactory(author=other_trustee, visibility=Visibility.RESTRICTED)
     FollowUpFactory(meeting=hidden, assignee=trustee, created_by=other_trustee)
+    # One colleague's two follow-ups: the trustee created one of them and may edit that one only.
+    for creator in (trustee, other_trustee):
+        FollowUpFactory(
+            meeting=MeetingFactory(author=trustee), assignee=people.owner, created_by=creator
+        )
 
     expected = serialized(
         advocacy_api.FollowUpSerializer,
@@ -167,8 +172,12 @@ def test_follow_ups_list_rows_are_what_the_serializer_writes(
     rows = listed(client_for(trustee), "/api/v1/follow-ups/")
 
     assert rows == expected
-    assert len(rows) == 5
+    assert len(rows) == 7
     assert [row["meeting"] for row in rows if row["assignee"]["id"] == trustee.pk][-1] is None
+    assert sorted(row["can_edit"] for row in rows if row["assignee"]["id"] == people.owner.pk) == [
+        False,
+        True,
+    ]
     assert any(row["is_overdue"] for row in rows)
 
 
