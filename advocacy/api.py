@@ -10,6 +10,7 @@ does not exist. Writes validate with an input serializer and call one service of
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -790,12 +791,10 @@ class MeetingViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
 
     def row_representer(self, zone):
         user = self.request.user
-        editable = {}  # the rule depends only on the author: asked once per author
 
+        @functools.cache  # the rule depends only on the author: asked once per author
         def can_edit(author_id: int) -> bool:
-            if author_id not in editable:
-                editable[author_id] = rules.can_edit_meeting(user, Meeting(author_id=author_id))
-            return editable[author_id]
+            return rules.can_edit_meeting(user, Meeting(author_id=author_id))
 
         return lambda row: meeting_row(row, zone, can_edit)
 
@@ -1036,14 +1035,14 @@ class FollowUpViewSet(
 
     def row_representer(self, zone):
         user, today = self.request.user, timezone.localdate()
-        editable = {}  # the rule depends only on the assignee and the creator: asked once per pair
+
+        @functools.cache  # the rule depends only on the assignee and the creator: once per pair
+        def may_edit(assignee_id: int, created_by_id: int | None) -> bool:
+            follow_up = FollowUp(assignee_id=assignee_id, created_by_id=created_by_id)
+            return rules.can_edit_follow_up(user, follow_up)
 
         def can_edit(row: dict) -> bool:
-            people = (row["assignee_id"], row["created_by_id"])
-            if people not in editable:
-                follow_up = FollowUp(assignee_id=people[0], created_by_id=people[1])
-                editable[people] = rules.can_edit_follow_up(user, follow_up)
-            return editable[people]
+            return may_edit(row["assignee_id"], row["created_by_id"])
 
         return lambda row: follow_up_row(row, zone, today, can_edit)
 
