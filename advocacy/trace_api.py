@@ -23,9 +23,9 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from config.api_auth import ScopedRateThrottle
 from crm import importer
 from crm.duplicates import find_duplicate_contacts
 from crm.gdpr import record_access, retention_review

@@ -5,6 +5,7 @@ answer, every cache call behaves as a miss (get returns the default, writes are 
 start again) and the request goes on: rate limits fail open for the length of the outage. After a
 failure the process leaves Redis alone for a few seconds instead of waiting for it on every call.
 
+`count_in_window()` is the rate limiter's counter in one round trip (config/ratelimit.py).
 `clear()` deletes only keys under our KEY_PREFIX: the same Redis database may hold Celery's
 queues, which Django's own `clear()` (FLUSHDB) would destroy.
 """
@@ -67,6 +68,17 @@ class ResilientRedisCacheClient(RedisCacheClient):
     set_many = _fail_open(lambda data, timeout: None)(RedisCacheClient.set_many)
     delete_many = _fail_open(lambda keys: None)(RedisCacheClient.delete_many)
 
+    @_fail_open(lambda key, previous_key, timeout: (0, 0))
+    def count_in_window(self, key, previous_key, timeout: int) -> tuple[int, int]:
+        """One round trip: count one more under `key` (kept `timeout` seconds from now) and
+        read the count under `previous_key`. On an outage, (0, 0): nothing counted."""
+        with self.get_client(key, write=True).pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, timeout)
+            pipe.get(previous_key)
+            count, _, previous = pipe.execute()
+        return count, int(previous or 0)
+
     @_fail_open(lambda: False)
     def clear(self) -> bool:
         client = self.get_client(None, write=True)
@@ -88,6 +100,12 @@ class ResilientRedisCache(RedisCache):
         if not self.key_prefix:
             raise ImproperlyConfigured("ResilientRedisCache needs a KEY_PREFIX (see clear()).")
         self._class = ResilientRedisCacheClient
+
+    def count_in_window(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+        """The rate limiter's counter (config.ratelimit.hit) in one round trip."""
+        return self._cache.count_in_window(
+            self.make_and_validate_key(key), self.make_and_validate_key(previous_key), timeout
+        )
 
     @cached_property
     def _cache(self):

@@ -1,19 +1,17 @@
-"""A fixed-window rate limit on the shared cache, and its use on sign-in.
+"""Rate limits on the shared cache: one counter per client and window, for the web and the API.
 
-django-axes locks one username from one address after a few failures; this limit caps how many
-sign-in attempts one address may make in a window across all usernames, which is what stops a
-password spray. The API's own throttles (DRF) cover the API's other endpoints.
-
-Not yet covered, because the features do not exist yet: exports and search. When they land, the
-API's export and search views take DRF's ScopedRateThrottle (scopes "export" and "search" in
-DEFAULT_THROTTLE_RATES) and the web UI's export and search views call `hit()` with the user's
-id and answer `too_many_requests()` (config/security.py); exports also log
-`security_event("export", request, ...)`.
+`hit()` is the one way requests are counted: sign-in attempts per address
+(SignInThrottleMiddleware below), the web UI's exports per user (advocacy.trace_views) and the
+REST API's throttles (config.api_auth: per user, per anonymous address, searches, exports and
+token requests). django-axes locks one username from one address after a few failures; the
+sign-in limit caps how many attempts one address may make across all usernames, which is what
+stops a password spray.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -44,26 +42,57 @@ class Rate:
 
 
 def hit(scope: str, ident: str, rate: Rate) -> int | None:
-    """Count one request of `ident` in `scope`; None if allowed, else seconds until the window ends.
+    """Count one request of `ident` in `scope`; None if allowed, else seconds to wait.
 
-    Fixed windows aligned to the clock: cheap (two cache calls) and good enough for abuse
-    limits. With the cache unavailable every request is allowed (config/cache.py).
+    A sliding-window counter: one counter per window of `rate.seconds` aligned to the clock, and
+    the request allowed while this window's count plus the previous window's, weighted by the
+    share of it still inside the last `rate.seconds`, stays within `rate.count`. One round trip
+    to Redis and one small integer per client and window, whatever the rate (DRF's own
+    throttles keep a list of every request's time, read and written whole on each request); no
+    burst of twice the rate where two windows meet. Refused requests count too: a client that
+    keeps trying stays refused. With the cache unavailable every request is allowed
+    (config/cache.py).
     """
     now = time.time()
-    window = int(now // rate.seconds)
-    key = f"ratelimit:{scope}:{ident}:{window}"
-    # add() creates the counter with its expiry; incr() then counts atomically in Redis.
-    if cache.add(key, 0, timeout=rate.seconds + 1):
-        count = cache.incr(key)
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=rate.seconds + 1)
-            count = 1
-    if count <= rate.count:
+    window, elapsed = divmod(now, rate.seconds)
+    prefix = f"ratelimit:{scope}:{ident}:"
+    # Kept for two windows: the next window weighs this one's count.
+    count, previous = _count(
+        f"{prefix}{int(window)}", f"{prefix}{int(window) - 1}", timeout=2 * rate.seconds + 1
+    )
+    # previous * (the share of the previous window still inside) + count <= rate.count, with
+    # the share's division multiplied out (no rounding at the exact limit).
+    if previous * (rate.seconds - elapsed) + count * rate.seconds <= rate.count * rate.seconds:
         return None
-    return max(1, int((window + 1) * rate.seconds - now + 0.999))
+    return _retry_after(rate, elapsed, previous, count)
+
+
+def _count(key: str, previous_key: str, *, timeout: int) -> tuple[int, int]:
+    """This window's count with one more, and the previous window's count."""
+    count_in_window = getattr(cache, "count_in_window", None)
+    if count_in_window is not None:  # Redis (config/cache.py): one round trip
+        return count_in_window(key, previous_key, timeout)
+    # Other caches (the tests' in-process one): add() creates the counter with its expiry,
+    # incr() then counts.
+    cache.add(key, 0, timeout=timeout)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=timeout)
+        count = 1
+    return count, cache.get(previous_key, 0)
+
+
+def _retry_after(rate: Rate, elapsed: float, previous: int, count: int) -> int:
+    """Whole seconds until one more request would be allowed, if nobody asks meanwhile."""
+    room = rate.count - count - 1  # what the previous window's weighted count may still be
+    if room >= 0 and previous:
+        # Later in this window, once the previous window's share has shrunk enough.
+        wait = rate.seconds * (previous - room) / previous - elapsed
+    else:
+        # In the next window, once this window's share has shrunk enough.
+        wait = rate.seconds - elapsed + rate.seconds * (count - rate.count + 1) / count
+    return max(1, math.ceil(wait - 1e-9))  # 1e-9: not a second more for a float's last digit
 
 
 class SignInThrottleMiddleware:

@@ -272,8 +272,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api_auth.AnonRateThrottle",
+        "config.api_auth.UserRateThrottle",
         "config.api_auth.SearchRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

@@ -27,7 +27,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.api import (
@@ -43,6 +42,7 @@ from config.api import (
     datetime_text,
     prebuilt,
 )
+from config.api_auth import ScopedRateThrottle
 from config.security import fingerprint, security_event
 from crm import rules, services
 from crm.models import (

@@ -35,6 +35,10 @@ def test_the_cache_works_against_redis(redis_server):
     cache.set("name", {"a": 1})
     assert cache.get("name") == {"a": 1}
     assert cache.get_many(["name", "missing"]) == {"name": {"a": 1}}
+    # The rate limiter's counter: this window's count after one more, and the previous one's.
+    assert cache.count_in_window("window-2", "window-1", 60) == (1, 0)
+    assert cache.count_in_window("window-3", "window-2", 60) == (1, 1)
+    assert cache.count_in_window("window-3", "window-2", 60) == (2, 1)
 
 
 def test_clear_deletes_only_our_keys_never_the_celery_queue_beside_them(redis_server):
@@ -57,6 +61,7 @@ def test_with_redis_down_the_cache_misses_quickly_instead_of_failing():
     cache.set("anything", 1)
     assert cache.add("counter", 0) is True
     assert cache.incr("counter") == 1
+    assert cache.count_in_window("window-2", "window-1", 60) == (0, 0)
     assert cache.get_many(["a", "b"]) == {}
     assert cache.has_key("a") is False
     cache.delete("a")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
@@ -268,6 +269,23 @@ def test_token_creation_and_revocation_are_in_the_security_log(anonymous, truste
     assert events["token_revoked"]["user_id"] == trustee.pk
     assert events["token_revoked"]["token_fingerprint"] == fingerprint(key)
     assert key not in caplog.text
+
+
+def test_a_throttled_client_is_told_when_to_come_back(client_for, trustee, rates, time_machine):
+    rates(user="2/min")
+    client = client_for(trustee)
+    start = datetime.datetime(2026, 3, 10, 7, 30, 10, tzinfo=datetime.UTC)
+    time_machine.move_to(start, tick=False)
+
+    statuses = [client.get("/api/v1/municipalities/").status_code for _ in range(3)]
+    refused = client.get("/api/v1/municipalities/")
+
+    assert statuses == [200, 200, 429]
+    # Four requests in this minute (refused ones count): the next is allowed once the window
+    # has slid far enough that they weigh one (config/ratelimit.py).
+    assert refused["Retry-After"] == "95"
+    time_machine.move_to(start + datetime.timedelta(seconds=95), tick=False)
+    assert client.get("/api/v1/municipalities/").status_code == 200
 
 
 def test_searches_have_a_rate_of_their_own(client_for, trustee, rates):
