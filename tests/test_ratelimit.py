@@ -68,7 +68,7 @@ def test_a_client_gets_the_rate_and_no_more(limiter_cache, at):
 
     assert answers[:3] == [None, None, None]
     assert answers[3] is not None
-    assert hits(3, ident="another client") == [None, None, None]
+    assert hits(3, ident="another-client") == [None, None, None]
 
 
 def test_there_is_no_burst_of_twice_the_rate_where_two_windows_meet(limiter_cache, at):
