@@ -1,10 +1,13 @@
 """The one-run benchmark (issue 8): `make bench TIER=S` or `python -m bench.run --tier S`.
 
 Against a database seeded with `seed_demo --tier`, it starts gunicorn (one sync worker per
-core, persistent database connections) and, with wrk at one concurrency for all:
+core, persistent database connections) and, with wrk at one concurrency for all (by default
+one connection per worker: each request's latency is its service time, not its wait behind
+another request in the worker's queue; the req/s is the same as with two per worker, measured):
 - the floors: a Django hello view and a DRF hello view (bench/views.py, BENCH=true only),
 - for each read, the hand-written SQL equivalent through psycopg directly (same concurrency),
-- each endpoint through gunicorn (keep-alive connections, a demo user's token).
+- each endpoint through gunicorn (a demo user's token; a sync worker closes the connection
+  after each response, and wrk opens the next).
 Per endpoint: p50/p95/p99 latency, req/s, SQL queries per request (one in-process request under
 CaptureQueriesContext), response bytes, and the ratios endpoint/SQL and endpoint/hello; peak
 worker RSS (psutil) over the run. Writes bench/results-<tier>.json and docs/BENCHMARKS.md.
@@ -195,7 +198,12 @@ def main() -> None:
         help="the server's gunicorn (make bench: a virtualenv of requirements.txt alone); "
         "default: this virtualenv's",
     )
-    parser.add_argument("--connections", type=int, default=None, help="default: 2 per worker")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=None,
+        help="wrk's connections and the SQL floor's threads; default: one per worker",
+    )
     parser.add_argument("--json", default=None, help="default: bench/results-<tier>.json")
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     parser.add_argument(
@@ -233,7 +241,7 @@ def main() -> None:
         cursor.execute("VACUUM (ANALYZE)")
 
     workers = os.cpu_count() or 1
-    connections = args.connections or 2 * workers
+    connections = args.connections or workers
     scenarios, token, dsn, sizes = prepare()
     only = {name for name in args.only.split(",") if name}
     if only:
@@ -375,7 +383,7 @@ def markdown(report: dict) -> str:
         f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; "
         f"Python {m['python']}, PostgreSQL {m['postgresql']}",
         f"- gunicorn: {report['workers']} sync workers (one per core), persistent database "
-        f"connections; wrk: {report['connections']} keep-alive connections, "
+        f"connections; wrk: {report['connections']} connections (one request at a time each), "
         f"{report['seconds_per_run']} s per run; the SQL floor from as many psycopg "
         "connections",
         f"- peak worker RSS: **{report['peak_worker_rss_mb']:.0f} MB** (the server's packages: "
