@@ -332,3 +332,21 @@ def test_a_contact_search_runs_the_same_queries_for_one_match_and_for_fifty(
 
     assert len(one.json()["results"]) == 1
     assert len(fifty.json()["results"]) == 50
+
+
+def test_a_meeting_search_runs_the_same_queries_for_one_match_and_for_fifty(
+    client_for, trustee, django_assert_num_queries
+):
+    client = client_for(trustee)
+    MeetingFactory(author=trustee, notes="Ympäristölautakunnan kokous.")
+    search = {"search": "ympäristö", "page_size": 100}
+    # The vocabulary (one query), whether the word is found as typed (one), the best matching
+    # contacts and organisations (one each), the matching ids (one), the rows (one).
+    with django_assert_num_queries(6):
+        one = client.get("/api/v1/meetings/", search)
+    MeetingFactory.create_batch(49, author=trustee, notes="Ympäristölautakunnan kokous.")
+    with django_assert_num_queries(6):
+        fifty = client.get("/api/v1/meetings/", search)
+
+    assert len(one.json()["results"]) == 1
+    assert len(fifty.json()["results"]) == 50
