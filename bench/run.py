@@ -307,16 +307,15 @@ def main() -> None:
 
 
 def kept_section(path: Path, heading: str) -> str:
-    """The section under `heading` of the Markdown file, to its next "## " heading: written by
-    hand (the build times of the seed tiers), it outlives the benchmark's rewrite."""
+    """The Markdown file from the section under `heading` to its end: written by hand (the
+    build times of the seed tiers, the memory notes, comparisons), it outlives the benchmark's
+    rewrite of the part above it."""
     if not path.exists():
         return ""
     lines = path.read_text().splitlines(keepends=True)
     if heading + "\n" not in lines:
         return ""
-    start = lines.index(heading + "\n")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    return "".join(lines[start:end]).rstrip() + "\n"
+    return "".join(lines[lines.index(heading + "\n") :]).rstrip() + "\n"
 
 
 def run_reminders(count: int) -> dict:
