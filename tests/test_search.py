@@ -166,7 +166,8 @@ def meeting_search_plans(text: str) -> str:
 
 def test_meeting_search_uses_the_trigram_and_full_text_indexes():
     MeetingFactory.create_batch(3)
-    MeetingFactory(notes="Ympäristölautakunnan kokous.")
+    # 'elinympäristön' holds the word inside it: the whole text is looked through.
+    MeetingFactory(notes="Ympäristölautakunnan kokous elinympäristön asioista.")
 
     plan = meeting_search_plans("ympäristö")
 
@@ -183,6 +184,52 @@ def test_a_word_no_meeting_contains_is_not_looked_for_in_the_meetings_text():
 
     assert "meeting_search_trgm" not in plan, plan
     assert "meeting_search_vector" in plan
+
+
+def test_a_word_the_full_text_index_finds_everywhere_is_looked_for_in_the_place_alone():
+    author = UserFactory()
+    in_notes = MeetingFactory(author=author, title="Tapaaminen", notes="Alapää kertoi asiasta.")
+    in_place = MeetingFactory(author=author, title="Tapaaminen", place="Alapään koulu")
+    MeetingFactory(author=author, title="Muu", notes="Ei mitään.")
+
+    plan = meeting_search_plans("alapää")
+
+    # Every word holding it begins with it ('alapää', 'alapään'): the full-text index finds
+    # them in the texts, and the place's own trigram index in the place.
+    assert "meeting_place_trgm" in plan, plan
+    assert "meeting_search_trgm" not in plan
+    assert found(Meeting.objects.search("alapää")) == {in_notes.pk, in_place.pk}
+
+
+def test_a_word_also_found_inside_another_is_looked_for_in_the_whole_text():
+    author = UserFactory()
+    inside = MeetingFactory(author=author, title="Tapaaminen", notes="Talapää ei ole sama.")
+    begins = MeetingFactory(author=author, title="Tapaaminen", notes="Alapää kertoi asiasta.")
+
+    plan = meeting_search_plans("alapää")
+
+    # 'talapää' holds the word but does not begin with it: the full-text index misses it.
+    assert "meeting_search_trgm" in plan, plan
+    assert found(Meeting.objects.search("alapää")) == {inside.pk, begins.pk}
+
+
+@pytest.mark.parametrize(
+    ("notes", "query"),
+    [
+        # Typed without its accents: the Finnish prefix query 'makela:*' finds no 'mäkelä'.
+        ("Mäkelä kertoi asiasta.", "makela"),
+        # A stop word has no place in the full-text document.
+        ("Todettiin, että asia etenee.", "että"),
+        # Hyphenated: the prefix query of 'sote-alue' is 'sotealue:*'.
+        ("Sote-alueen rahoitus.", "sote-alue"),
+    ],
+)
+def test_a_word_the_full_text_index_may_miss_is_looked_for_in_the_whole_text(notes, query):
+    meeting = MeetingFactory(title="Tapaaminen", notes=notes)
+    MeetingFactory(title="Muu", notes="Ei mitään.")
+
+    assert "meeting_search_trgm" in meeting_search_plans(query)
+    assert found(Meeting.objects.search(query)) == {meeting.pk}
 
 
 def test_the_vocabulary_keeps_the_words_of_new_and_changed_meetings():
