@@ -1,0 +1,84 @@
+"""config.db.compiled.CompiledLookup: a lookup's SQL compiled once per process, its results
+the ORM's."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import F
+
+from config.db.compiled import CompiledLookup
+from crm.models import Contact, User
+from tests.factories import (
+    ContactFactory,
+    ContactPositionFactory,
+    NetworkMembershipFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_values_rows_are_the_orms_with_the_fields_converters_applied():
+    # The detail row's arrays of JSON objects go through ArrayField's and JSONField's
+    # converters; read as the cursor gives them they would be strings.
+    person = ContactFactory(tags=[TagFactory(name="vesi"), TagFactory(name="energia")])
+    ContactPositionFactory(contact=person, title="puheenjohtaja")
+    NetworkMembershipFactory(contact=person, role="jäsen")
+    ContactFactory()
+    lookup = CompiledLookup(lambda pk: Contact.objects.detail_rows().filter(pk=pk), marker=-1)
+
+    rows = lookup(person.pk)
+
+    assert rows == [Contact.objects.detail_rows().get(pk=person.pk)]
+    assert rows[0]["tag_names"] == ["energia", "vesi"]
+    assert rows[0]["positions_json"][0]["title"] == "puheenjohtaja"
+    assert rows[0]["memberships_json"][0]["role"] == "jäsen"
+    assert lookup(person.pk + 1000) == []
+
+
+def test_model_instances_are_the_orms(django_assert_num_queries):
+    people = UserFactory.create_batch(3)
+    lookup = CompiledLookup(lambda name: User.objects.filter(username=name).order_by(), marker="")
+
+    with django_assert_num_queries(1):
+        (found,) = lookup(people[1].username)
+
+    expected = User.objects.get(pk=people[1].pk)
+    assert found == expected and not found._state.adding
+    columns = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(found, name) for name in columns] == [
+        getattr(expected, name) for name in columns
+    ]
+    assert lookup("ei-ole") == []
+
+
+def test_the_queryset_is_built_and_compiled_once():
+    builds = []
+
+    def build(pk):
+        builds.append(pk)
+        return Contact.objects.filter(pk=pk).values("pk", "last_name")
+
+    lookup = CompiledLookup(build, marker=-1)
+    first, second = ContactFactory(), ContactFactory()
+
+    assert lookup(first.pk) == [{"pk": first.pk, "last_name": first.last_name}]
+    assert lookup(second.pk) == [{"pk": second.pk, "last_name": second.last_name}]
+    assert builds == [-1]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        # The marker must stand in one place only: the value goes into that one.
+        (lambda pk: Contact.objects.filter(pk=pk, organisation_id=pk).values("pk"), "not 2"),
+        (lambda pk: Contact.objects.filter(pk=1).values("pk"), "not 0"),
+        (lambda pk: Contact.objects.filter(pk=pk).select_related("organisation"), "one model"),
+        (lambda pk: Contact.objects.filter(pk=pk).annotate(n=F("pk")), "one model"),
+        (lambda pk: Contact.objects.filter(pk=pk).values_list("pk"), "instances or"),
+    ],
+)
+def test_a_lookup_it_cannot_run_faithfully_is_refused(build, message):
+    with pytest.raises(ValueError, match=message):
+        CompiledLookup(build, marker=-1)(1)
