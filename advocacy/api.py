@@ -153,8 +153,12 @@ class ContactViewSet(crm_api.ContactViewSet):
         # Counted off the contacts' own participant rows (their copies of the meetings'
         # visibility fields and time): one index range per contact, no meeting row read.
         met = MeetingContact.objects.visible_to(self.request.user)
-        if self.reads_rows():
+        if self.action == "list":
             return super().get_queryset().annotate(meeting_stats=met.stats_per_contact())
+        if self.reads_rows():
+            # The detail's row: its meeting stats are read apart (get_row), so that the row's
+            # own query, the same for every user, is compiled once (crm's row_lookup).
+            return super().get_queryset()
         return (
             super()
             .get_queryset()
@@ -171,13 +175,19 @@ class ContactViewSet(crm_api.ContactViewSet):
             data = contact_row(row)
             stats = row["meeting_stats"]
             latest = stats["latest"]
+            if isinstance(latest, str):  # the list's JSON object
+                latest = datetime.fromisoformat(latest)
             data["meeting_count"] = stats["count"]
-            data["last_met_at"] = (
-                None if latest is None else datetime_text(datetime.fromisoformat(latest), zone)
-            )
+            data["last_met_at"] = None if latest is None else datetime_text(latest, zone)
             return data
 
         return represent
+
+    def get_row(self):
+        row = super().get_row()
+        met = MeetingContact.objects.visible_to(self.request.user)
+        row["meeting_stats"] = met.stats_of(row["id"])
+        return row
 
     @extend_schema(
         request=crm_api.ContactCreateSerializer, responses={201: ContactDetailSerializer}

@@ -1088,6 +1088,13 @@ class MeetingContactQuerySet(models.QuerySet):
             self._per_contact("meeting_occurred_at"), column="meeting_occurred_at"
         )
 
+    def stats_of(self, contact_id: int) -> dict:
+        """`stats_per_contact()` of one contact, as its own query: {"count": n, "latest": time
+        or None}."""
+        return self.filter(contact_id=contact_id).aggregate(
+            count=models.Count("*"), latest=models.Max("meeting_occurred_at")
+        )
+
     def count_per_contact(self) -> SubqueryCount:
         return SubqueryCount(self._per_contact("pk"))
 

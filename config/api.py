@@ -37,6 +37,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from config.db.compiled import CompiledLookup
 from crm.versioning import VersionConflict
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -292,7 +293,25 @@ class RowReadMixin:
         if not self.reads_rows():
             return super().retrieve(request, *args, **kwargs)
         represent = self.row_representer(timezone.get_current_timezone())
-        return Response(represent(self.get_object()))
+        return Response(represent(self.get_row()))
+
+    # The detail's row by primary key with its SQL compiled once per process: a
+    # `config.db.compiled.CompiledLookup` of `get_queryset()` for "retrieve", filtered by pk.
+    row_lookup: CompiledLookup | None = None
+
+    def get_row(self) -> dict[str, Any]:
+        """`get_object()`, through `row_lookup` when no query parameter could filter the row."""
+        if self.row_lookup is None or self.request.query_params:
+            return self.get_object()
+        try:
+            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except ValueError:
+            raise Http404 from None  # as get_object_or_404 answers a malformed id
+        rows = self.row_lookup(pk) if 0 < pk <= MAX_DATABASE_ID else []
+        if not rows:
+            raise Http404
+        self.check_object_permissions(self.request, rows[0])
+        return rows[0]
 
 
 # --- Serializer fields -----------------------------------------------------------------------

@@ -43,6 +43,7 @@ from config.api import (
     prebuilt,
 )
 from config.api_auth import ScopedRateThrottle
+from config.db.compiled import CompiledLookup
 from config.security import fingerprint, security_event
 from crm import rules, services
 from crm.models import (
@@ -657,6 +658,7 @@ class ContactViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
     # Built once per process (config.api.prebuilt).
     list_rows = staticmethod(prebuilt(lambda: Contact.objects.list_rows()))
     detail_rows = staticmethod(prebuilt(lambda: Contact.objects.detail_rows()))
+    row_lookup = CompiledLookup(lambda pk: Contact.objects.detail_rows().filter(pk=pk), marker=-1)
 
     def get_queryset(self):
         if self.action == "list":

@@ -7,6 +7,7 @@ import pytest
 from django.db.models import F
 
 from config.db.compiled import CompiledLookup
+from crm.api import ContactViewSet
 from crm.models import Contact, User
 from tests.factories import (
     ContactFactory,
@@ -66,6 +67,13 @@ def test_the_queryset_is_built_and_compiled_once():
     assert lookup(first.pk) == [{"pk": first.pk, "last_name": first.last_name}]
     assert lookup(second.pk) == [{"pk": second.pk, "last_name": second.last_name}]
     assert builds == [-1]
+
+
+def test_the_views_detail_lookup_is_the_detail_querysets():
+    person = ContactFactory()
+    ContactPositionFactory(contact=person)
+
+    assert ContactViewSet.row_lookup(person.pk) == [ContactViewSet.detail_rows().get(pk=person.pk)]
 
 
 @pytest.mark.parametrize(

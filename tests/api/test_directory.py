@@ -121,6 +121,37 @@ def test_contact_detail_shows_positions_and_networks(client_for, trustee):
     ]
 
 
+def test_contact_detail_is_the_same_read_with_or_without_filters(
+    client_for, trustee, other_trustee
+):
+    # Without query parameters the row is read by SQL compiled once per process
+    # (ContactViewSet.row_lookup); with them, through the filters as DRF reads it.
+    contact = ContactFactory(tags=[TagFactory(name="vesi")])
+    ContactPositionFactory(contact=contact)
+    NetworkMembershipFactory(contact=contact)
+    MeetingFactory(author=trustee, contacts=[contact])
+    MeetingFactory(author=other_trustee, visibility="restricted", contacts=[contact])
+    url = f"/api/v1/contacts/{contact.pk}/"
+    client = client_for(trustee)
+
+    compiled = client.get(url)
+    filtered = client.get(url, {"archived": "false"})
+
+    assert compiled.status_code == filtered.status_code == 200
+    assert compiled.json() == filtered.json()
+    assert compiled["ETag"] == filtered["ETag"]
+    assert compiled.json()["meeting_count"] == 1  # the restricted meeting is not the viewer's
+    assert client.get(url, {"archived": "true"}).status_code == 404
+    assert client.get(url, {"arkistoitu": "true"}).status_code == 400
+
+
+@pytest.mark.parametrize("pk", ["abc", "0", "-1", "99999999999999999999", "1.5"])
+def test_a_contact_id_that_is_no_id_is_404(client_for, trustee, pk):
+    ContactFactory()
+
+    assert client_for(trustee).get(f"/api/v1/contacts/{pk}/").status_code == 404
+
+
 # --- Organisations ----------------------------------------------------------------------------
 
 

@@ -122,9 +122,10 @@ ENDPOINTS = {
         "/api/v1/contacts/",
         a_contact,
         1,
-        2,
+        3,
         "cursor page of rows with organisation, tags, owners and the viewer's meeting count "
-        "and last meeting | the row with those, positions and memberships; the access-log row",
+        "and last meeting | the row with organisation, tags, owners, positions and "
+        "memberships; the viewer's meeting count and last meeting; the access-log row",
     ),
     "networks": Endpoint(
         "/api/v1/networks/",
