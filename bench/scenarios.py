@@ -8,18 +8,22 @@ import urllib.parse
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from advocacy.models import FollowUp, Meeting, MeetingContact, Topic
+from advocacy.services import refresh_last_interaction
 from crm.models import Contact, Organisation, Tag, User
 from crm.search import search_terms
 
 PAGE = 50
 BENCH_USER = "luottamushenkilo"  # a demo trustee (advocacy/demo_data.py)
+# The title of the meetings the "log a meeting" scenario writes (remove_logged_meetings).
+# Not the notes search's word: each run would add a thousand meetings it finds.
+LOGGED_TITLE = "Benchmark: tapaaminen liikennelautakunnan kanssa"
 
 
 @dataclass
@@ -130,8 +134,7 @@ def prepare():
     body = json.dumps(
         {
             "kind": "in_person",
-            # Not the notes search's word: each run would add a thousand meetings it finds.
-            "title": "Benchmark: tapaaminen liikennelautakunnan kanssa",
+            "title": LOGGED_TITLE,
             "notes": "Keskustelimme liikenneyhteyksistä ja kaavoituksesta.",
             "occurred_at": timezone.now().isoformat(),
             "contacts": participants,
@@ -260,3 +263,21 @@ def prepare():
         "topics": Topic.objects.count(),
     }
     return scenarios, token, _dsn(), sizes
+
+
+def remove_logged_meetings() -> int:
+    """Delete the meetings that "log a meeting" wrote (its title, by the bench user), with
+    their participants and follow-ups, and recompute their contacts' last meeting: the next
+    run then measures the same data. They went to the first contacts by id, the contact
+    timeline's among them, whose newest meetings they had become."""
+    user = User.objects.get(username=BENCH_USER)
+    meetings = Meeting.objects.filter(author=user, title=LOGGED_TITLE)
+    with transaction.atomic():
+        contact_ids = list(
+            MeetingContact.objects.filter(meeting__in=meetings)
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        removed = meetings.delete()[1].get(Meeting._meta.label, 0)
+        refresh_last_interaction(contact_ids)
+    return removed
