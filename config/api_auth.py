@@ -42,8 +42,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user = users[0]
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        # request.auth: the stored token, as DRF's lookup gives it, but for its creation time
+        # (not read here; nothing reads request.auth beyond the key and the user).
         token = self.get_model()(key=key, user=user)
-        token._state.adding = False  # the stored token, as DRF's lookup would give it
+        token._state.adding = False
         return (user, token)
 
     def authenticate(self, request):
