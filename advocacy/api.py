@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -74,6 +73,7 @@ from .models import (
     Topic,
     TopicStatus,
     Visibility,
+    contact_meeting_stats,
 )
 
 
@@ -150,15 +150,14 @@ class ContactViewSet(crm_api.ContactViewSet):
     filterset_class = ContactFilter
 
     def get_queryset(self):
+        if self.reads_rows():
+            # The list's and the detail's rows get their meeting stats apart (page_rows,
+            # get_row), so that the rows' own queries, the same for every user, are compiled
+            # once (crm's page_lookup and row_lookup).
+            return super().get_queryset()
         # Counted off the contacts' own participant rows (their copies of the meetings'
         # visibility fields and time): one index range per contact, no meeting row read.
         met = MeetingContact.objects.visible_to(self.request.user)
-        if self.action == "list":
-            return super().get_queryset().annotate(meeting_stats=met.stats_per_contact())
-        if self.reads_rows():
-            # The detail's row: its meeting stats are read apart (get_row), so that the row's
-            # own query, the same for every user, is compiled once (crm's row_lookup).
-            return super().get_queryset()
         return (
             super()
             .get_queryset()
@@ -174,19 +173,22 @@ class ContactViewSet(crm_api.ContactViewSet):
         def represent(row):
             data = contact_row(row)
             stats = row["meeting_stats"]
-            latest = stats["latest"]
-            if isinstance(latest, str):  # the list's JSON object
-                latest = datetime.fromisoformat(latest)
             data["meeting_count"] = stats["count"]
-            data["last_met_at"] = None if latest is None else datetime_text(latest, zone)
+            data["last_met_at"] = datetime_text(stats["latest"], zone)
             return data
 
         return represent
 
+    def page_rows(self, keys):
+        rows = super().page_rows(keys)
+        stats = contact_meeting_stats(self.request.user, [row["id"] for row in rows])
+        for row in rows:
+            row["meeting_stats"] = stats[row["id"]]
+        return rows
+
     def get_row(self):
         row = super().get_row()
-        met = MeetingContact.objects.visible_to(self.request.user)
-        row["meeting_stats"] = met.stats_of(row["id"])
+        row["meeting_stats"] = contact_meeting_stats(self.request.user, [row["id"]])[row["id"]]
         return row
 
     @extend_schema(

@@ -43,7 +43,7 @@ from config.api import (
     prebuilt,
 )
 from config.api_auth import ScopedRateThrottle
-from config.db.compiled import CompiledLookup
+from config.db.compiled import ID_ARRAY_MARKER, CompiledLookup, in_ids
 from config.security import fingerprint, security_event
 from crm import rules, services
 from crm.models import (
@@ -606,6 +606,10 @@ class ContactCreateSerializer(ContactInputSerializer):
         fields = [f for f in ContactInputSerializer.Meta.fields if f not in ("version", "archived")]
 
 
+# The orderings of the contacts list (`?ordering=`); the default is the first with the id.
+CONTACT_ORDERING_FIELDS = ("last_name", "created_at", "id")
+
+
 class ContactFilter(SearchFilterSet):
     search = search_filter(
         _(
@@ -645,7 +649,7 @@ class ContactViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
     ordering = ("last_name", "id")
     # ?search= lists the best matches first, at most crm.search.SEARCH_TOP_N of them.
     search_ordering = ("-search_rank", "last_name", "id")
-    ordering_fields = ("last_name", "created_at", "id")
+    ordering_fields = CONTACT_ORDERING_FIELDS
     action_rules = {
         "create": rules.can_edit_directory,
         "update": rules.can_edit_directory,
@@ -655,14 +659,18 @@ class ContactViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
 
     row_actions = ("list", "retrieve")
 
-    # Built once per process (config.api.prebuilt).
-    list_rows = staticmethod(prebuilt(lambda: Contact.objects.list_rows()))
+    # Built once per process (config.api.prebuilt); compiled once per process (CompiledLookup).
     detail_rows = staticmethod(prebuilt(lambda: Contact.objects.detail_rows()))
     row_lookup = CompiledLookup(lambda pk: Contact.objects.detail_rows().filter(pk=pk), marker=-1)
+    page_lookup = CompiledLookup(
+        lambda ids: Contact.objects.list_rows().filter(pk__in=in_ids(ids)).order_by(),
+        marker=ID_ARRAY_MARKER,
+    )
 
     def get_queryset(self):
         if self.action == "list":
-            return self.list_rows()
+            # The page's keys: the rows are read by page_lookup (RowReadMixin.page_rows).
+            return Contact.objects.values("id", *CONTACT_ORDERING_FIELDS)
         return self.detail_rows() if self.action == "retrieve" else Contact.objects.for_detail()
 
     def row_representer(self, zone) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import F
 
-from config.db.compiled import CompiledLookup
+from config.db.compiled import ID_ARRAY_MARKER, CompiledLookup, id_array, in_ids
 from crm.api import ContactViewSet
 from crm.models import Contact, User
 from tests.factories import (
@@ -74,6 +74,47 @@ def test_the_views_detail_lookup_is_the_detail_querysets():
     ContactPositionFactory(contact=person)
 
     assert ContactViewSet.row_lookup(person.pk) == [ContactViewSet.detail_rows().get(pk=person.pk)]
+
+
+def test_a_lookup_by_a_list_of_ids_takes_any_number_of_them(django_assert_num_queries):
+    people = ContactFactory.create_batch(4)
+    lookup = CompiledLookup(
+        lambda ids: Contact.objects.filter(pk__in=in_ids(ids)).values("pk"),
+        marker=ID_ARRAY_MARKER,
+    )
+    wanted = [people[3].pk, people[0].pk, people[3].pk, people[3].pk + 1000]
+
+    with django_assert_num_queries(1):
+        rows = lookup(id_array(wanted))
+
+    assert sorted(row["pk"] for row in rows) == sorted([people[0].pk, people[3].pk])
+    assert lookup(id_array([people[1].pk])) == [{"pk": people[1].pk}]
+    assert lookup(id_array([])) == []
+
+
+def test_an_id_array_is_of_integers_only():
+    assert id_array([3, 1, 2]) == "{3,1,2}"
+    with pytest.raises(ValueError):
+        id_array(["1}; DROP TABLE crm_contact; --"])
+
+
+def test_the_views_page_lookup_is_the_list_querysets():
+    people = ContactFactory.create_batch(3, tags=[TagFactory()])
+    ids = [people[2].pk, people[0].pk]
+
+    rows = ContactViewSet.page_lookup(id_array(ids))
+
+    expected = Contact.objects.list_rows().filter(pk__in=ids)
+    assert sorted(rows, key=lambda row: row["id"]) == sorted(expected, key=lambda row: row["id"])
+
+
+def test_a_page_leaves_out_a_row_gone_between_its_two_reads():
+    people = ContactFactory.create_batch(3)
+    gone = people[1].pk + 1000  # as if removed after the page's ids were read
+
+    rows = ContactViewSet().page_rows([{"id": people[2].pk}, {"id": gone}, {"id": people[0].pk}])
+
+    assert [row["id"] for row in rows] == [people[2].pk, people[0].pk]
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,24 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from advocacy.models import FollowUp, Meeting, Visibility
+from advocacy.models import (
+    FollowUp,
+    Meeting,
+    MeetingContact,
+    Viewer,
+    Visibility,
+    contact_meeting_stats,
+    visibility_rule,
+)
 from crm.models import Role
-from tests.factories import FollowUpFactory, GoalFactory, MeetingFactory, UserFactory
+from tests.factories import (
+    ContactFactory,
+    FollowUpFactory,
+    GoalFactory,
+    MeetingFactory,
+    UserFactory,
+    municipality,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +76,24 @@ def test_follow_up_visibility_matrix(trustee, viewer_of, role, where, visibility
     viewer = viewer_of(role, where)
 
     assert FollowUp.objects.visible_to(viewer).filter(pk=follow_up.pk).exists() is expected
+
+
+@pytest.mark.parametrize(("role", "where", "visibility", "expected"), CASES)
+def test_meeting_stats_matrix(trustee, viewer_of, role, where, visibility, expected):
+    person, other = ContactFactory(), ContactFactory()
+    meeting = MeetingFactory(author=trustee, visibility=visibility, contacts=[person])
+    viewer = viewer_of(role, where)
+
+    stats = contact_meeting_stats(viewer, [person.pk, other.pk])
+
+    seen = {"count": 1, "latest": meeting.occurred_at}
+    assert stats == {
+        person.pk: seen if expected else {"count": 0, "latest": None},
+        other.pk: {
+            "count": 0,
+            "latest": None,
+        },
+    }
 
 
 # --- Meetings: the cases around the matrix ---------------------------------------------------
@@ -197,3 +230,95 @@ def test_anonymous_visitor_sees_no_follow_up(nobody, coordinator):
     FollowUpFactory(meeting=None, goal=GoalFactory(), assignee=coordinator)
 
     assert not FollowUp.objects.visible_to(nobody).exists()
+
+
+# --- The rule reads the user through its Viewer ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: UserFactory(trustee=True, municipality=municipality("Tervo")),
+        lambda: UserFactory(coordinator=True),
+        lambda: UserFactory(admin=True),
+    ],
+    ids=["of a municipality", "coordinator", "of no municipality"],
+)
+def test_the_rule_reads_nothing_of_the_user_but_its_viewer(db, make):
+    """So the SQL compiled for a Viewer (contact_meeting_stats) holds for its user: a rule
+    that read anything else of the user would fail here on the Viewer."""
+    user = make()
+
+    def sql(who):
+        rule = visibility_rule(who, prefix="meeting_", meeting="meeting_id")
+        return str(MeetingContact.objects.filter(rule).query)
+
+    assert sql(Viewer.of(user)) == sql(user)
+
+
+def test_meeting_stats_follow_a_change_of_municipality_and_role(trustee, staff, keitele):
+    person = ContactFactory()
+    MeetingFactory(author=trustee, visibility=MUNICIPALITY, contacts=[person])
+    assert contact_meeting_stats(staff, [person.pk])[person.pk]["count"] == 1
+
+    staff.municipality = keitele
+    staff.save()
+    assert contact_meeting_stats(staff, [person.pk])[person.pk]["count"] == 0
+
+    staff.role = Role.COORDINATOR
+    staff.save()
+    assert contact_meeting_stats(staff, [person.pk])[person.pk]["count"] == 1
+
+
+def test_meeting_stats_count_the_authors_and_participants_restricted_meetings(
+    trustee, staff, other_trustee
+):
+    person = ContactFactory()
+    MeetingFactory(author=trustee, visibility=RESTRICTED, contacts=[person])
+    MeetingFactory(
+        author=trustee, visibility=RESTRICTED, contacts=[person], our_participants=[other_trustee]
+    )
+
+    counts = {
+        user.username: contact_meeting_stats(user, [person.pk])[person.pk]["count"]
+        for user in (trustee, other_trustee, staff)
+    }
+    assert counts == {trustee.username: 2, other_trustee.username: 1, staff.username: 0}
+
+
+def test_meeting_stats_are_the_scopes_count_and_latest(trustee, staff, other_trustee):
+    people = ContactFactory.create_batch(3)
+    for n, visibility in enumerate((JOINT, MUNICIPALITY, RESTRICTED, JOINT)):
+        MeetingFactory(author=trustee, visibility=visibility, contacts=people[: n % 3 + 1])
+    ids = [person.pk for person in people]
+
+    for user in (trustee, staff, other_trustee):
+        scope = MeetingContact.objects.visible_to(user)
+        expected = {
+            person.pk: {
+                "count": scope.filter(contact=person).count(),
+                "latest": max(
+                    scope.filter(contact=person).values_list("meeting_occurred_at", flat=True),
+                    default=None,
+                ),
+            }
+            for person in people
+        }
+        assert contact_meeting_stats(user, ids) == expected, user.username
+
+
+@pytest.mark.parametrize("nobody", [AnonymousUser(), None], ids=["anonymous", "none"])
+def test_meeting_stats_of_no_one_are_zero(nobody, trustee):
+    person = ContactFactory()
+    MeetingFactory(author=trustee, contacts=[person])
+
+    assert contact_meeting_stats(nobody, [person.pk]) == {person.pk: {"count": 0, "latest": None}}
+
+
+def test_meeting_stats_of_an_inactive_user_are_zero(trustee):
+    person = ContactFactory()
+    MeetingFactory(author=trustee, contacts=[person])
+    trustee.is_active = False
+    trustee.save()
+
+    assert contact_meeting_stats(trustee, [person.pk])[person.pk]["count"] == 0

@@ -17,13 +17,30 @@ time; `tests/test_compiled.py` compares its results with the ORM's.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable
+
+# The marker of a lookup by a list of ids (`in_ids`): an array of one id that no row has.
+ID_ARRAY_MARKER = "{-1}"
+
+
+def in_ids(ids: str) -> RawSQL:
+    """For `field__in=in_ids(id_array(ids))`: the ids as one array parameter,
+    `IN (SELECT unnest(%s::bigint[]))`, so that the SQL is the same for any number of ids. A
+    CompiledLookup of it has the marker ID_ARRAY_MARKER and takes `id_array(ids)`."""
+    return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+
+
+def id_array(ids: Iterable[int]) -> str:
+    """Ids as PostgreSQL's text of an array, "{1,2,3}": one string parameter. (psycopg dumps a
+    Python list element by element in Python: 0.5 ms CPU for fifty ids.)"""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
 
 
 @dataclass(frozen=True)

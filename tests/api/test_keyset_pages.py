@@ -56,7 +56,9 @@ def test_a_deep_page_reads_after_the_cursor_row_without_offset(client_for, trust
         response = client.get(second)
 
     assert response.status_code == 200
-    (listing,) = [q["sql"] for q in queries if 'FROM "crm_contact"' in q["sql"]]
+    # The page's keys (its rows are then read by their ids, from an array: unnest).
+    keys = [q["sql"] for q in queries if 'FROM "crm_contact"' in q["sql"]]
+    (listing,) = [sql for sql in keys if "unnest" not in sql]
     assert "OFFSET" not in listing
     # One row comparison, which the (last_name, id) index starts its scan at.
     assert '("crm_contact"."last_name", "crm_contact"."id") > (' in listing

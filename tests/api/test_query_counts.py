@@ -121,11 +121,12 @@ ENDPOINTS = {
     "contacts": Endpoint(
         "/api/v1/contacts/",
         a_contact,
-        1,
         3,
-        "cursor page of rows with organisation, tags, owners and the viewer's meeting count "
-        "and last meeting | the row with organisation, tags, owners, positions and "
-        "memberships; the viewer's meeting count and last meeting; the access-log row",
+        3,
+        "cursor page of ids; their rows with organisation, tags and owners; the viewer's "
+        "meeting count and last meeting of each | the row with organisation, tags, owners, "
+        "positions and memberships; the viewer's meeting count and last meeting; the "
+        "access-log row",
     ),
     "networks": Endpoint(
         "/api/v1/networks/",
@@ -324,11 +325,12 @@ def test_a_contact_search_runs_the_same_queries_for_one_match_and_for_fifty(
 ):
     client = client_for(trustee)
     ContactFactory(last_name="Hänninen")
-    # The names (one query), the other fields (one, as the names leave room), the rows (one).
-    with django_assert_num_queries(3):
+    # The names (one query), the other fields (one, as the names leave room), the page's ids
+    # (one), their rows (one), the viewer's meeting stats of each (one).
+    with django_assert_num_queries(5):
         one = client.get("/api/v1/contacts/", {"search": "hänninen", "page_size": 100})
     ContactFactory.create_batch(49, last_name="Hänninen")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         fifty = client.get("/api/v1/contacts/", {"search": "hänninen", "page_size": 100})
 
     assert len(one.json()["results"]) == 1
