@@ -669,8 +669,9 @@ class ContactViewSet(VersionedMixin, RowReadMixin, ServiceWritesMixin, viewsets.
 
     def get_queryset(self):
         if self.action == "list":
-            # The page's keys: the rows are read by page_lookup (RowReadMixin.page_rows).
-            return Contact.objects.values("id", *CONTACT_ORDERING_FIELDS)
+            # The page's keys (the id among them): the rows are read by page_lookup
+            # (RowReadMixin.page_rows).
+            return Contact.objects.values(*CONTACT_ORDERING_FIELDS)
         return self.detail_rows() if self.action == "retrieve" else Contact.objects.for_detail()
 
     def row_representer(self, zone) -> Callable[[dict[str, Any]], dict[str, Any]]:
