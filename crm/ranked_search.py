@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
@@ -20,6 +19,7 @@ from django.db.models.functions import Greatest
 from crm.search import (
     SEARCH_TOP_N,
     Document,
+    KuusikkoUnaccent,
     StartsWith,
     WordSimilar,
     document_contains,
@@ -54,9 +54,10 @@ def fuzzy_name_match(term: str, name_fields: Sequence[str]) -> Q:
 
 
 def name_similarity(query: str, name_fields: Sequence[str]):
-    """The best trigram word similarity (0 to 1) of `query` to one of the names."""
+    """The best trigram word similarity (0 to 1) of `query`, already unaccented
+    (crm.search.search_terms), to one of the names, unaccented as the indexes have them."""
     similarities = [
-        TrigramWordSimilarity(Unaccent(Value(query)), Unaccent(F(field))) for field in name_fields
+        TrigramWordSimilarity(Value(query), KuusikkoUnaccent(F(field))) for field in name_fields
     ]
     return similarities[0] if len(similarities) == 1 else Greatest(*similarities)
 

@@ -4,10 +4,12 @@ Speed itself is measured by `make bench`, never here; these tests check what is 
 the planner can use the trigram and full-text indexes.
 """
 
+import importlib
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from advocacy import tasks
@@ -338,3 +340,55 @@ def test_the_planner_keeps_enough_of_the_meetings_words_to_estimate_a_rare_one()
             "WHERE attrelid = 'advocacy_meeting'::regclass AND attname = 'search_vector'"
         )
         assert cursor.fetchone()[0] >= 1000
+
+
+# --- kuusikko_unaccent (crm migrations 0006 and 0009) ----------------------------------------
+
+UNACCENT_MIGRATION = importlib.import_module("crm.migrations.0009_kuusikko_unaccent_inlined")
+
+
+def unaccented(function: str, texts: list[str | None]) -> list[str | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(t) FROM unnest(%s::text[]) AS t", [texts])  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_kuusikko_unaccent_gives_what_unaccent_gives():
+    texts = ["Mäkelä", "PÖYHÖNEN", "Åström", "Sæther", "Straße", "Łukasz", "", None, "% _"]
+
+    assert unaccented("kuusikko_unaccent", texts) == unaccented("public.unaccent", texts)
+    assert unaccented("kuusikko_unaccent", ["Mäkelä", "Pöyhönen"]) == ["Makela", "Poyhonen"]
+
+
+def test_a_superuser_migration_makes_kuusikko_unaccent_an_inlined_c_call():
+    with connection.cursor() as cursor:
+        assert UNACCENT_MIGRATION.may_create_c_functions(cursor)  # the tests' database role
+        cursor.execute("EXPLAIN VERBOSE SELECT kuusikko_unaccent(name) FROM crm_municipality")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # Inlined: the plan calls the C function itself, no SQL function per row.
+    assert "kuusikko_unaccent_dict('unaccent'::regdictionary" in plan, plan
+
+
+class Editor:
+    """What the migration's function reads of a schema editor."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+
+def test_without_a_superuser_the_migration_keeps_the_plain_wrapper(capsys):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE kuusikko_test_plain NOLOGIN")
+        cursor.execute("GRANT USAGE ON SCHEMA public TO kuusikko_test_plain")
+        cursor.execute("SET LOCAL ROLE kuusikko_test_plain")
+        assert not UNACCENT_MIGRATION.may_create_c_functions(cursor)
+
+        UNACCENT_MIGRATION.inline(None, Editor(connection))  # no error: it changes nothing
+
+        cursor.execute("RESET ROLE")
+        cursor.execute("SELECT pg_get_functiondef('public.kuusikko_unaccent(text)'::regprocedure)")
+        definition = cursor.fetchone()[0]
+        transaction.set_rollback(True)
+    assert "kuusikko_unaccent_dict" in definition  # as the superuser's migration left it
+    assert "needs a superuser" in capsys.readouterr().out
