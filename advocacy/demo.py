@@ -550,8 +550,10 @@ class DemoSeeder:
         if self.bulk_load or self.n_meetings > 10_000:
             # Fresh statistics, or the planner takes the million-row tables for empty ones
             # until autovacuum comes by (the admin's lists were 10 times slower). Outside a
-            # transaction, VACUUM also sets the visibility map (index-only scans) and clears
-            # the dead rows of the last-interaction UPDATE.
+            # transaction, VACUUM also sets the visibility map (index-only scans), clears
+            # the dead rows of the last-interaction UPDATE and empties the GIN indexes'
+            # pending lists. Every table: the small ones too (users, topics, goals: a planner
+            # that never saw them guesses their sizes) and the meetings' vocabulary.
             self.phase(self.analyze)
         return self.counts
 
@@ -568,12 +570,7 @@ class DemoSeeder:
             if connection.in_atomic_block:
                 cursor.execute("ANALYZE")
             else:
-                tables = ", ".join(connection.ops.quote_name(t) for t in self.bulk_tables())
-                cursor.execute(f"VACUUM (ANALYZE) {tables}")
-
-    @staticmethod
-    def bulk_tables() -> list[str]:
-        return [m._meta.db_table for m in BULK_MODELS]
+                cursor.execute("VACUUM (ANALYZE)")
 
     # --- users and permissions -------------------------------------------------------------
 

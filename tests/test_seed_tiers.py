@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from advocacy.demo import DemoSeeder
 from advocacy.management.commands.seed_demo import TIERS
 from advocacy.models import (
     Channel,
@@ -130,3 +131,24 @@ def test_the_reminders_total_is_near_the_one_asked_for():
 
     assert 600 <= Reminder.objects.count() <= 1000
     assert Reminder.objects.filter(key__startswith="due-now-").count() == BULK["due_reminders"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_seed_ends_with_every_table_vacuumed_and_analysed():
+    # What a tier's seed ends with (DemoSeeder.analyze, outside a transaction): VACUUM
+    # (ANALYZE) of the whole database, the small tables and the meetings' vocabulary too (a
+    # vacuum also empties the GIN indexes' pending lists).
+    small = ["crm_user", "advocacy_topic", "advocacy_goal", "advocacy_meetingsearchword"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        started = cursor.fetchone()[0]
+
+    DemoSeeder.analyze(None)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)"
+            " AND last_vacuum >= %s AND last_analyze >= %s",
+            [small, started, started],
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(small)
