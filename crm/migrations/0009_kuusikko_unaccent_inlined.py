@@ -17,8 +17,9 @@
 # them: one open before the change would match its queries, inlined now, against the
 # expressions of before, and find no index for them (tests/test_search.py caught it, on the
 # connection that had run the migrations). So each index over the function is touched in the
-# same transaction (a statistics target set to its default, -1: nothing changes but the
-# index's catalog row), which makes every connection read its expressions afresh.
+# same transaction (the statistics target of an expression column set to what it is: nothing
+# changes but the index's catalog row), which makes every connection read its expressions
+# afresh.
 
 from django.db import migrations
 
@@ -41,11 +42,15 @@ def may_create_c_functions(cursor) -> bool:
     return bool(row and row[0])
 
 
-# The indexes whose expressions call kuusikko_unaccent, with the number of an expression column.
+# The indexes whose expressions call kuusikko_unaccent, with an expression column's number and
+# statistics target.
 INDEXES_OVER_THE_FUNCTION = """
-    SELECT i.indexrelid::regclass::text, array_position(i.indkey::int2[], 0::int2) + 1
+    SELECT i.indexrelid::regclass::text, a.attnum, a.attstattarget
     FROM pg_depend AS d
     JOIN pg_index AS i ON i.indexrelid = d.objid
+    JOIN pg_attribute AS a
+      ON a.attrelid = i.indexrelid
+     AND a.attnum = array_position(i.indkey::int2[], 0::int2) + 1
     WHERE d.classid = 'pg_class'::regclass
       AND d.refclassid = 'pg_proc'::regclass
       AND d.refobjid = 'public.kuusikko_unaccent(text)'::regprocedure
@@ -55,8 +60,10 @@ INDEXES_OVER_THE_FUNCTION = """
 
 def reread_index_expressions(cursor) -> None:
     cursor.execute(INDEXES_OVER_THE_FUNCTION)
-    for index, column in cursor.fetchall():
-        cursor.execute(f"ALTER INDEX {index} ALTER COLUMN {int(column)} SET STATISTICS -1")
+    for index, column, target in cursor.fetchall():
+        cursor.execute(
+            f"ALTER INDEX {index} ALTER COLUMN {int(column)} SET STATISTICS {int(target)}"
+        )
 
 
 def inline(apps, schema_editor):
