@@ -133,7 +133,7 @@ def test_the_reminders_total_is_near_the_one_asked_for():
     assert Reminder.objects.filter(key__startswith="due-now-").count() == BULK["due_reminders"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_big_seed_ends_with_every_table_vacuumed_and_analysed():
     # What a tier's seed ends with (DemoSeeder.analyze, outside a transaction): VACUUM
     # (ANALYZE) of the whole database, the small tables and the meetings' vocabulary too (a

@@ -61,9 +61,9 @@ INDEXES_OVER_THE_FUNCTION = """
 def reread_index_expressions(cursor) -> None:
     cursor.execute(INDEXES_OVER_THE_FUNCTION)
     for index, column, target in cursor.fetchall():
-        cursor.execute(
-            f"ALTER INDEX {index} ALTER COLUMN {int(column)} SET STATISTICS {int(target)}"
-        )
+        # PostgreSQL 17 keeps the default target as NULL, earlier versions as -1.
+        target = -1 if target is None else int(target)
+        cursor.execute(f"ALTER INDEX {index} ALTER COLUMN {int(column)} SET STATISTICS {target}")
 
 
 def inline(apps, schema_editor):
