@@ -986,6 +986,7 @@ class Meeting(models.Model):
         verbose_name=_("logged by"),
         on_delete=models.PROTECT,  # the record of who logged a meeting is never lost
         related_name="authored_meetings",
+        db_index=False,  # meeting_author_time leads with it
     )
     # The author's municipality when the meeting was logged: "municipality" visibility follows
     # it, so a meeting does not move when its author moves.
@@ -996,6 +997,7 @@ class Meeting(models.Model):
         related_name="meetings",
         null=True,
         blank=True,
+        db_index=False,  # meeting_municipality_time leads with it
     )
     our_participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -1147,11 +1149,15 @@ class MeetingContact(models.Model):
     on Meeting). Nothing else writes them.
     """
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="contact_links")
+    # meeting_contact_unique leads with the meeting, meeting_contact_visible with the contact.
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="contact_links", db_index=False
+    )
     contact = models.ForeignKey(
         Contact,
         on_delete=models.PROTECT,  # contacts are anonymised, never deleted from a meeting record
         related_name="meeting_links",
+        db_index=False,
     )
     meeting_occurred_at = models.DateTimeField(null=True, editable=False)
     meeting_visibility = models.CharField(max_length=20, blank=True, editable=False)
@@ -1416,6 +1422,7 @@ class Reminder(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="reminders",
+        db_index=False,  # reminder_recipient_due leads with it
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     due_at = models.DateTimeField(_("due"))
@@ -1603,6 +1610,7 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notification_recipient_time leads with it
     )
     reminder = models.OneToOneField(
         Reminder,

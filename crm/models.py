@@ -502,6 +502,8 @@ class Contact(models.Model):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
     title = models.CharField(_("title"), max_length=200, blank=True)
+    # The foreign keys' lookups are served by the indexes of Meta (contact_organisation,
+    # contact_municipality_name): no second index of the same column to write.
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -509,6 +511,7 @@ class Contact(models.Model):
         null=True,
         blank=True,
         related_name="contacts",
+        db_index=False,
     )
     municipality = models.ForeignKey(
         Municipality,
@@ -518,6 +521,7 @@ class Contact(models.Model):
         blank=True,
         related_name="contacts",
         help_text=_("The municipality the person lives in or mainly works for, if any."),
+        db_index=False,
     )
     email = models.EmailField(_("e-mail"), blank=True)
     secondary_email = models.EmailField(_("secondary e-mail"), blank=True)
@@ -825,6 +829,7 @@ class AccessLog(models.Model):
         verbose_name=_("user"),
         on_delete=models.PROTECT,  # the log keeps who read what
         related_name="access_log",
+        db_index=False,  # access_log_user_time leads with it
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     purpose = models.CharField(_("purpose"), max_length=30, choices=AccessPurpose.choices)
