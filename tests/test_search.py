@@ -360,14 +360,18 @@ def test_kuusikko_unaccent_gives_what_unaccent_gives():
     assert unaccented("kuusikko_unaccent", ["Mäkelä", "Pöyhönen"]) == ["Makela", "Poyhonen"]
 
 
-def test_a_superuser_migration_makes_kuusikko_unaccent_an_inlined_c_call():
+def test_kuusikko_unaccent_is_an_inlined_c_call_where_the_role_could_create_one():
     with connection.cursor() as cursor:
-        assert UNACCENT_MIGRATION.may_create_c_functions(cursor)  # the tests' database role
+        # The role that ran the tests' migrations (a superuser here and in CI).
+        superuser = UNACCENT_MIGRATION.may_create_c_functions(cursor)
         cursor.execute("EXPLAIN VERBOSE SELECT kuusikko_unaccent(name) FROM crm_municipality")
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    # Inlined: the plan calls the C function itself, no SQL function per row.
-    assert "kuusikko_unaccent_dict('unaccent'::regdictionary" in plan, plan
+    if superuser:
+        # Inlined: the plan calls the C function itself, no SQL function per row.
+        assert "kuusikko_unaccent_dict('unaccent'::regdictionary" in plan, plan
+    else:
+        assert "kuusikko_unaccent(" in plan and "kuusikko_unaccent_dict" not in plan, plan
 
 
 class Editor:
