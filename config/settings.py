@@ -264,6 +264,11 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "config.api_auth.ActionRules",
     ],
+    # DRF's JSON, encoded by orjson (config/renderers.py); the browsable API as DRF has it.
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "config.api.StrictFilterBackend",
         "config.api.StrictOrderingFilter",
