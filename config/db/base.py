@@ -1,20 +1,25 @@
-"""Django's PostgreSQL backend, reading timestamps with psycopg's compiled loader.
+"""Django's PostgreSQL backend, reading timestamps with psycopg's compiled loader, with
+cursors whose statements PostgreSQL prepares for the lookups compiled once per process.
 
 Django reads every `timestamptz` through a Python subclass of psycopg's loader (it sets the
 connection's time zone on each value): a few microseconds a value, a tenth of a contacts page's
 CPU (make bench). psycopg's compiled loader gives the same aware datetime, in
 `datetime.timezone.utc`, when the session's TimeZone is UTC, which Django sets when USE_TZ is
 on and the database has no TIME_ZONE of its own. Only then is it used; otherwise, and without
-psycopg's binary package, this is Django's backend unchanged.
+psycopg's binary package, Django's loader reads them.
+
+`prepared_cursor()` is the cursor of `config.db.compiled.CompiledLookup`; the ORM's queries
+keep Django's cursors.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 import psycopg
-from django.db.backends.postgresql import base
-from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader, register_tzloader
 from psycopg.postgres import types
 from psycopg.pq import Format
 
@@ -33,9 +38,40 @@ class UtcTimestamptzLoader(BaseTzLoader):
         self.load = _PSYCOPG_LOADER(oid, context).load
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        """The SQL with its values, for the query log and the tests' query capture, of a
+        prepared statement too (psycopg keeps no text of those: Django's gives None)."""
+        if isinstance(cursor, base.ServerBindingCursor):
+            with contextlib.suppress(psycopg.errors.DataError):
+                return self.compose_sql(sql, params)
+            return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if self.timezone == datetime.UTC:
             connection.adapters.register_loader(TIMESTAMPTZ_OID, UtcTimestamptzLoader)
         return connection
+
+    def prepared_cursor(self):
+        """A cursor that binds its parameters on the server, so that psycopg has PostgreSQL
+        prepare its statements (parsed and planned once per connection; the OPTIONS'
+        `prepare_threshold`, which Django leaves off): for `config.db.compiled.CompiledLookup`,
+        whose SQL is the same at every call. Made and wrapped as Django makes its own cursors
+        (health check, time zone, query logging and the execute wrappers); the ORM's cursors
+        bind on the client and are never prepared."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = base.ServerBindingCursor(self.connection)
+            if (
+                self.timezone
+                != self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone
+            ):
+                register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)

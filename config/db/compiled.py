@@ -12,16 +12,23 @@ SQL with the value in the marker's place, through the connection's cursor (so th
 wrappers, logging and tests' query capture see it), and applies the fields' converters as the
 ORM would. Only for querysets whose shape does not depend on the value, the request or the
 time; `tests/test_compiled.py` compares its results with the ORM's.
+
+The cursor binds the parameters on the server, and PostgreSQL prepares the statement at its
+first run on a connection (`DB_PREPARED_STATEMENTS`, on by default): parsing and planning
+were half the database's time of a contact's detail at tier L (make bench; docs/BENCHMARKS.md).
+A statement whose result type a migration changed under a running worker is prepared afresh
+on a new connection.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import NotSupportedError, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable
@@ -41,6 +48,19 @@ def id_array(ids: Iterable[int]) -> str:
     """Ids as PostgreSQL's text of an array, "{1,2,3}": one string parameter. (psycopg dumps a
     Python list element by element in Python: 0.5 ms CPU for fifty ids.)"""
     return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+
+
+def _fetch(connection, sql: str, params: list[Any]) -> list[tuple]:
+    # Our backend's cursor whose statements PostgreSQL prepares (config.db.base), where the
+    # settings allow it (DB_PREPARED_STATEMENTS).
+    prepared_cursor = getattr(connection, "prepared_cursor", None)
+    with prepared_cursor() if prepared_cursor else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _plan_outdated(error: NotSupportedError) -> bool:
+    return "cached plan must not change result type" in str(error)
 
 
 @dataclass(frozen=True)
@@ -105,9 +125,19 @@ class CompiledLookup:
         params = list(compiled.params)
         params[compiled.slot] = value
         connection = connections[compiled.db]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+        try:
+            rows = _fetch(connection, compiled.sql, params)
+        except NotSupportedError as error:
+            if not _plan_outdated(error):
+                raise
+            # A column this prepared statement reads changed type under the connection (a
+            # migration while the worker ran). A new connection prepares it afresh; inside a
+            # transaction (aborted now) the connection is replaced when the request ends.
+            if connection.in_atomic_block:
+                connection.close_at = time.monotonic()
+                raise
+            connection.close()
+            rows = _fetch(connection, compiled.sql, params)
         if compiled.converters:
             rows = [self._convert(list(row), compiled.converters, connection) for row in rows]
         if compiled.values:
