@@ -183,10 +183,11 @@ def test_nothing_is_prepared_where_the_settings_turn_it_off():
     assert _prepared('"crm_user"."email"') == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_column_retyped_under_a_prepared_statement_is_read_through_a_new_connection():
-    # A migration run while the worker runs changes a column's type: PostgreSQL refuses the
-    # prepared statement ("cached plan must not change result type"); the lookup reconnects.
+@contextlib.contextmanager
+def prepared_target_lookup():
+    """An access-log entry and a prepared lookup of its `target`, whose column another
+    connection then retypes (as a migration run beside a running worker would), restoring it
+    afterwards: (lookup, entry id)."""
     entry = AccessLog.objects.create(user=UserFactory(), purpose=AccessPurpose.API, target="x")
     lookup = CompiledLookup(lambda pk: AccessLog.objects.filter(pk=pk).values("target"), marker=-1)
     with prepare_threshold(0):
@@ -198,32 +199,28 @@ def test_a_column_retyped_under_a_prepared_statement_is_read_through_a_new_conne
         other.autocommit = True
         other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(201)")
         try:
-            with prepare_threshold(0):
-                assert lookup(entry.pk) == [{"target": "x"}]
-                assert lookup(entry.pk) == [{"target": "x"}]
+            yield lookup, entry.pk
         finally:
             other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(200)")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_column_retyped_under_a_prepared_statement_is_read_through_a_new_connection():
+    # PostgreSQL refuses the prepared statement ("cached plan must not change result type");
+    # the lookup reconnects and prepares it afresh.
+    with prepared_target_lookup() as (lookup, pk), prepare_threshold(0):
+        assert lookup(pk) == [{"target": "x"}]
+        assert lookup(pk) == [{"target": "x"}]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_inside_a_transaction_the_retyped_column_fails_once_and_the_connection_is_replaced():
-    entry = AccessLog.objects.create(user=UserFactory(), purpose=AccessPurpose.API, target="y")
-    lookup = CompiledLookup(lambda pk: AccessLog.objects.filter(pk=pk).values("target"), marker=-1)
-    with prepare_threshold(0):
-        assert lookup(entry.pk) == [{"target": "y"}]
-    params = connection.get_connection_params()
-    keys = ("dbname", "user", "password", "host", "port")
-    with psycopg.connect(**{key: params[key] for key in keys if key in params}) as other:
-        other.autocommit = True
-        other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(201)")
-        try:
-            with pytest.raises(NotSupportedError), transaction.atomic():
-                lookup(entry.pk)
-            # The end of the request closes the connection (close_old_connections) ...
-            connection.close_if_unusable_or_obsolete()
-            assert connection.connection is None
-            # ... and the next request prepares the statement afresh.
-            with prepare_threshold(0):
-                assert lookup(entry.pk) == [{"target": "y"}]
-        finally:
-            other.execute("ALTER TABLE crm_accesslog ALTER COLUMN target TYPE varchar(200)")
+    with prepared_target_lookup() as (lookup, pk):
+        with pytest.raises(NotSupportedError), transaction.atomic():
+            lookup(pk)
+        # The end of the request closes the connection (close_old_connections) ...
+        connection.close_if_unusable_or_obsolete()
+        assert connection.connection is None
+        # ... and the next request prepares the statement afresh.
+        with prepare_threshold(0):
+            assert lookup(pk) == [{"target": "x"}]
