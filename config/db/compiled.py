@@ -51,10 +51,9 @@ def id_array(ids: Iterable[int]) -> str:
 
 
 def _fetch(connection, sql: str, params: list[Any]) -> list[tuple]:
-    # Our backend's cursor whose statements PostgreSQL prepares (config.db.base), where the
-    # settings allow it (DB_PREPARED_STATEMENTS).
-    prepared_cursor = getattr(connection, "prepared_cursor", None)
-    with prepared_cursor() if prepared_cursor else connection.cursor() as cursor:
+    # The backend's cursor whose statements PostgreSQL prepares (config.db.base, the ENGINE of
+    # every database here), where the settings allow it (DB_PREPARED_STATEMENTS).
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
