@@ -187,7 +187,17 @@ class ContactViewSet(crm_api.ContactViewSet):
         return rows
 
     def get_row(self):
+        """The detail's row (the read of "retrieve", `row_actions`)."""
         row = super().get_row()
+        # Reading one person is logged (crm/gdpr.py; information management act). Sent as soon
+        # as the person is found: its commit overlaps the rest of the read, and is confirmed
+        # before the response leaves.
+        record_access(
+            user=self.request.user,
+            purpose=AccessPurpose.API,
+            contact=row["id"],
+            target="api contact",
+        )
         row["meeting_stats"] = contact_meeting_stats(self.request.user, [row["id"]])[row["id"]]
         return row
 
@@ -204,17 +214,6 @@ class ContactViewSet(crm_api.ContactViewSet):
     @extend_schema(request=crm_api.ContactInputSerializer, responses=ContactDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        # Reading one person is logged (advocacy/gdpr.py; information management act).
-        record_access(
-            user=request.user,
-            purpose=AccessPurpose.API,
-            contact=response.data["id"],
-            target="api contact",
-        )
-        return response
 
     @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):

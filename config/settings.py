@@ -64,6 +64,9 @@ if importlib.util.find_spec("django_migration_linter"):
 MIDDLEWARE = [
     # First: answers /healthz and /readyz before host validation and the HTTPS redirect.
     "config.health.HealthCheckMiddleware",
+    # Then: confirms the writes committed beside the request (the access log) before the
+    # response leaves, so that the rest overlaps their commit.
+    "config.db.confirmed.ConfirmWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

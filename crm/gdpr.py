@@ -7,6 +7,7 @@ The meetings side of these duties is composed in `advocacy.gdpr` (crm never impo
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.db import confirmed
+from config.db.compiled import id_array
 from crm.models import (
     AccessLog,
     AccessPurpose,
@@ -40,6 +43,14 @@ from crm.models import (
 # --- Access log ------------------------------------------------------------------------------
 
 
+_ACCESS_LOG_FIELDS = ["user", "occurred_at", "purpose", "target", "contact_ids"]
+
+
+@functools.cache
+def _access_log_insert() -> confirmed.Statement:
+    return confirmed.Statement.insert(AccessLog, _ACCESS_LOG_FIELDS)
+
+
 def record_access(
     *,
     user: User,
@@ -47,11 +58,15 @@ def record_access(
     contacts: Iterable[Contact | int] = (),
     contact: Contact | int | None = None,
     target: str = "",
-) -> AccessLog:
+) -> None:
     """Write one access-log row: who read or exported which contacts, when, why.
 
     Give `contact` for a single person or `contacts` for an export of many; the row stores ids
     only. `target` names what was read without personal data (e.g. "report 2026H1").
+
+    In a request (outside a transaction) the row is committed on a connection of its own while
+    the response is made, and confirmed before the response leaves (`config.db.confirmed`):
+    nothing is sent unlogged, and the request does not wait for the log's commit.
     """
     ids: list[int] = []
     for item in ([contact] if contact is not None else []) + list(contacts):
@@ -60,9 +75,17 @@ def record_access(
             ids.append(pk)
     if purpose not in AccessPurpose.values:
         raise ValueError(f"unknown access purpose {purpose!r}")
-    return AccessLog.objects.create(
-        user=user, purpose=purpose, contact_ids=sorted(ids), target=target[:200]
-    )
+    ids.sort()
+    occurred_at = timezone.now()
+    values = [str(user.pk), occurred_at.isoformat(), purpose, target[:200], id_array(ids)]
+    if not confirmed.send(_access_log_insert(), values):
+        AccessLog.objects.create(
+            user=user,
+            occurred_at=occurred_at,
+            purpose=purpose,
+            contact_ids=ids,
+            target=target[:200],
+        )
 
 
 # --- Export of one person's data (the directory's part) --------------------------------------

@@ -820,7 +820,7 @@ class AccessLog(models.Model):
     """Who looked at or exported which contacts, when, and why (no field values, ever).
 
     The information management act (906/2019, § 17) asks a system holding personal data to log
-    its use. Append-only: written by `crm.services.record_access`, never edited. Contact ids are
+    its use. Append-only: written by `crm.gdpr.record_access`, never edited. Contact ids are
     plain numbers, not foreign keys, so the log survives a merge or an anonymisation unchanged.
     """
 

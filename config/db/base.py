@@ -23,6 +23,8 @@ from django.db.backends.postgresql.psycopg_any import BaseTzLoader, register_tzl
 from psycopg.postgres import types
 from psycopg.pq import Format
 
+from config.db.confirmed import Companion
+
 TIMESTAMPTZ_OID = types["timestamptz"].oid
 # psycopg's own loader: the compiled one when psycopg[binary] is installed.
 _PSYCOPG_LOADER = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
@@ -75,3 +77,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             ):
                 register_tzloader(self.timezone, cursor)
             return self._prepare_cursor(cursor)
+
+    # The second connection of `config.db.confirmed`, opened at its first use and closed with
+    # this one (at CONN_MAX_AGE, a failed health check, the end of a test).
+    _companion: Companion | None = None
+
+    def companion(self) -> Companion:
+        if self._companion is None:
+            prepare = self.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+            self._companion = Companion(self.get_connection_params(), prepare=prepare)
+        return self._companion
+
+    def close_companion(self) -> None:
+        if self._companion is not None:
+            companion, self._companion = self._companion, None
+            companion.close()
+
+    def close(self):
+        self.close_companion()
+        super().close()
