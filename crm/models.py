@@ -613,6 +613,8 @@ class Contact(models.Model):
             models.Index(Lower("email"), name="contact_email_lower"),
             # The lists' cursor order (last name, id).
             models.Index(fields=["last_name", "id"], name="contact_list_order"),
+            # The same for ?ordering=created_at (either way): tier L read and sorted every row.
+            models.Index(fields=["created_at", "id"], name="contact_created_order"),
             trigram_index(*CONTACT_NAME_FIELDS, name="contact_name_trgm"),
             trigram_index(*CONTACT_DETAIL_FIELDS, name="contact_detail_trgm"),
             # The names that begin with a searched word, in order (crm.ranked_search.top_matches).
