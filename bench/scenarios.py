@@ -37,6 +37,9 @@ class Scenario:
     body: str = ""
     # A web page: the signed-in user's session cookie ("name=value") instead of the token.
     cookie: str = ""
+    # One hand-written query that returns all the response holds (the main query is `sql`).
+    same_data_sql: str = ""
+    same_data_params: tuple = ()
 
     def client(self) -> Client:
         if self.cookie:
@@ -86,6 +89,37 @@ def _session_cookie(user: User) -> str:
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def contacts_page_whole(user: User, where: str = "", params: tuple = ()) -> tuple[str, tuple]:
+    """A contacts page with all that the endpoint returns for it, in one hand-written query:
+    the columns of Contact.objects.list_rows(), the tags and relationship owners, and the
+    count and latest of the meetings with the person that `user` may see (the rules of
+    advocacy.models.MeetingQuerySet.visible_to). `where` (with `params`) picks the page."""
+    contact_t, org_t = Contact._meta.db_table, Organisation._meta.db_table
+    tag_t, tag_link_t = Tag._meta.db_table, Contact.tags.through._meta.db_table
+    user_t, owner_link_t = User._meta.db_table, Contact.relationship_owners.through._meta.db_table
+    mc_t = MeetingContact._meta.db_table
+    participant_t = Meeting.our_participants.through._meta.db_table
+    sql = (
+        "SELECT c.id, c.first_name, c.last_name, c.title, c.organisation_id, "  # noqa: S608  # nosec B608: own table names, values bound
+        "c.municipality_id, c.email, c.secondary_email, c.is_decision_maker, "
+        "c.influence_level, c.stale_after_days, c.notes, c.lawful_basis, c.archived_at, "
+        "c.anonymised_at, c.version, c.created_at, c.updated_at, o.name, c.phone::text, "
+        "c.mobile_phone::text, "
+        f"ARRAY(SELECT t.name FROM {tag_t} t JOIN {tag_link_t} ct ON t.id = ct.tag_id "
+        "WHERE ct.contact_id = c.id ORDER BY 1), "
+        f"ARRAY(SELECT u.id FROM {user_t} u JOIN {owner_link_t} r ON u.id = r.user_id "
+        "WHERE r.contact_id = c.id ORDER BY u.last_name, u.first_name, u.username), "
+        f"s.count, s.latest FROM {contact_t} c LEFT JOIN {org_t} o ON o.id = c.organisation_id "
+        "LEFT JOIN LATERAL (SELECT count(*) AS count, max(mc.meeting_occurred_at) AS latest "
+        f"FROM {mc_t} mc WHERE mc.contact_id = c.id AND (mc.meeting_visibility = 'joint' "
+        "OR (mc.meeting_municipality_id = %s AND mc.meeting_visibility = 'municipality') "
+        f"OR mc.meeting_author_id = %s OR EXISTS (SELECT 1 FROM {participant_t} p "
+        "WHERE p.meeting_id = mc.meeting_id AND p.user_id = %s))) s ON true "
+        f"{where} ORDER BY c.last_name, c.id LIMIT {PAGE + 1}"
+    )
+    return sql, (user.municipality_id, user.pk, user.pk, *params)
 
 
 def prepare():
@@ -149,8 +183,11 @@ def prepare():
         }
     )
 
-    def s(name, label, path, sql="", params=(), body="", cookie=""):
-        return Scenario(name, label, path, token, sql, tuple(params), body, cookie)
+    def s(name, label, path, sql="", params=(), body="", cookie="", same_data=("", ())):
+        same_sql, same_params = same_data
+        return Scenario(
+            name, label, path, token, sql, tuple(params), body, cookie, same_sql, same_params
+        )
 
     scenarios = [
         s("hello_django", "Django hello view (floor)", "/bench/hello/django/", "SELECT 1"),
@@ -160,6 +197,7 @@ def prepare():
             f"contacts list, first page of {PAGE}",
             f"/api/v1/contacts/?page_size={PAGE}",
             f"SELECT {contact_columns} ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",  # noqa: S608  # nosec B608: own table names, values bound
+            same_data=contacts_page_whole(user),
         ),
         s(
             "contacts_deep",
@@ -168,6 +206,7 @@ def prepare():
             f"SELECT {contact_columns} WHERE (c.last_name, c.id) > (%s, %s) "  # noqa: S608  # nosec B608: own table names, values bound
             f"ORDER BY c.last_name, c.id LIMIT {PAGE + 1}",
             deep_row,
+            same_data=contacts_page_whole(user, "WHERE (c.last_name, c.id) > (%s, %s)", deep_row),
         ),
         s(
             "contacts_filtered",

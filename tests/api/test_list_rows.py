@@ -10,11 +10,13 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from advocacy import api as advocacy_api
 from advocacy.models import FollowUp, FollowUpStatus, Meeting, Priority, Visibility
+from bench.scenarios import contacts_page_whole
 from crm.models import Contact, User
 from tests.factories import (
     ContactFactory,
@@ -96,6 +98,41 @@ def test_contacts_list_rows_are_what_the_serializer_writes(client_for, trustee, 
     assert full["phone"] == "+358 40 1234567"
     assert full["tags"] == ["alue", "päättäjä", "Ö-tagi"]
     assert full["meeting_count"] == 2
+
+
+def test_the_benchmarks_whole_contacts_page_query_returns_what_the_endpoint_does(
+    client_for, trustee, other_trustee, people
+):
+    # bench/scenarios.py: the hand-written SQL that the contacts page is measured against.
+    MeetingFactory(author=trustee, contacts=people.contacts[:2])
+    MeetingFactory(
+        author=other_trustee, contacts=people.contacts[:1], visibility=Visibility.RESTRICTED
+    )
+    MeetingFactory(author=other_trustee, contacts=people.contacts[:1], visibility=Visibility.JOINT)
+    sql, params = contacts_page_whole(trustee)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    endpoint = listed(client_for(trustee), "/api/v1/contacts/")
+
+    def shown(row):
+        return [
+            row["id"],
+            row["organisation"] and row["organisation"]["name"],
+            row["tags"],
+            row["relationship_owners"],
+            row["meeting_count"],
+            row["last_met_at"] is not None,
+        ]
+
+    # id, organisation's name, tags, owners, meeting count and whether any was met.
+    assert [[r[0], r[18], r[21], r[22], r[23], r[24] is not None] for r in rows] == [
+        shown(row) for row in endpoint
+    ]
+    # Arkistoitu, Pöyhönen (not the restricted meeting of another), Yksinimi.
+    assert [r[23] for r in rows] == [0, 2, 1]
+    assert len(rows[0]) == 25
 
 
 def test_meetings_list_rows_are_what_the_serializer_writes(
