@@ -263,22 +263,15 @@ def main() -> None:
                 body=scenario.body,
                 cookie=scenario.cookie,
             )
-            if scenario.sql:
-                row["sql"] = run_sql(
-                    dsn,
-                    scenario.sql,
-                    scenario.sql_params,
-                    connections=connections,
-                    seconds=args.seconds,
-                )
-            if scenario.same_data_sql:
-                row["sql_same_data"] = run_sql(
-                    dsn,
-                    scenario.same_data_sql,
-                    scenario.same_data_params,
-                    connections=connections,
-                    seconds=args.seconds,
-                )
+            floors = (
+                ("sql", scenario.sql, scenario.sql_params),
+                ("sql_same_data", scenario.same_data_sql, scenario.same_data_params),
+            )
+            for key, sql, params in floors:
+                if sql:
+                    row[key] = run_sql(
+                        dsn, sql, params, connections=connections, seconds=args.seconds
+                    )
             results.append(row)
         peak_rss = server.peak_rss
     if any(scenario.body for scenario in scenarios):
