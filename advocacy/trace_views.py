@@ -25,9 +25,8 @@ from config.ratelimit import Rate, hit
 from config.security import security_event, too_many_requests
 from crm import importer
 from crm.duplicates import find_duplicate_contacts
-from crm.gdpr import record_access, retention_review, set_lawful_basis
+from crm.gdpr import access_log_about, record_access, retention_review, set_lawful_basis
 from crm.models import (
-    AccessLog,
     AccessPurpose,
     Contact,
     ImportBatch,
@@ -456,7 +455,7 @@ def personal_data(request: HttpRequest, pk: int) -> HttpResponse:
     record_access(
         user=request.user, purpose=AccessPurpose.VIEW, contact=contact, target="personal data"
     )
-    log = AccessLog.objects.about(contact.pk).select_related("user")[:100]
+    log = access_log_about(contact.pk)[:100]
     return render(
         request,
         "trace/personal_data.html",

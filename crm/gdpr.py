@@ -77,15 +77,20 @@ def record_access(
         raise ValueError(f"unknown access purpose {purpose!r}")
     ids.sort()
     occurred_at = timezone.now()
-    values = [str(user.pk), occurred_at.isoformat(), purpose, target[:200], id_array(ids)]
+    # A path may hold an encoded NUL, which PostgreSQL's text cannot.
+    target = target.replace("\x00", "")[:200]
+    values = [str(user.pk), occurred_at.isoformat(), purpose, target, id_array(ids)]
     if not confirmed.send(_access_log_insert(), values):
         AccessLog.objects.create(
-            user=user,
-            occurred_at=occurred_at,
-            purpose=purpose,
-            contact_ids=ids,
-            target=target[:200],
+            user=user, occurred_at=occurred_at, purpose=purpose, contact_ids=ids, target=target
         )
+
+
+def access_log_about(contact_id: int) -> models.QuerySet[AccessLog]:
+    """The access log about one person, newest first, with the rows this request has logged
+    (committed beside it, `config.db.confirmed`) among them."""
+    confirmed.confirm()
+    return AccessLog.objects.about(contact_id).select_related("user")
 
 
 # --- Export of one person's data (the directory's part) --------------------------------------
@@ -154,7 +159,7 @@ def contact_directory_data(contact: Contact) -> dict[str, Any]:
                 "purpose": a.purpose,
                 "target": a.target,
             }
-            for a in AccessLog.objects.about(contact.pk).select_related("user")
+            for a in access_log_about(contact.pk)
         ],
     }
 
