@@ -93,15 +93,10 @@ class Companion:
             raise OperationalError(message)
         # The names of the statements prepared on it; None where statements are not prepared.
         self.prepared: set[bytes] | None = set() if prepare else None
-        self.closed = False
         self.in_flight = False
         # How the statement in flight ended when the connection was closed before it was
         # confirmed (None: committed), for `finish()` to answer.
         self._outcome: DatabaseError | None = None
-
-    @property
-    def usable(self) -> bool:
-        return not self.closed and self.pgconn.status == pq.ConnStatus.OK
 
     def send(self, statement: Statement, params: list[bytes | None]) -> None:
         try:
@@ -157,7 +152,6 @@ class Companion:
                 self.finish()
             except DatabaseError as error:
                 self._outcome = error
-        self.closed = True
         self.pgconn.finish()
 
 
